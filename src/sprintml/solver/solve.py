@@ -1,0 +1,210 @@
+"""Lexicographic CP-SAT solve of allocation.md: level by level, each optimum held, the last plan as the next hint.
+
+Decisions where allocation.md is silent:
+
+* A skill an engineer does not list never qualifies, even for `min_level` 0.
+* A pin of 0 hours imposes nothing (literal `h[e,p] >= 0`); a positive pin funds its project and, with the chunk
+  rule, gives the engineer at least `max(pin, min_chunk_hours)` hours on it.
+* `min_chunk_hours` 0 is treated as 1: any positive hours are a chunk.
+* `current` naming an unknown project is a 422 (unknown id); the caller that fills `current` from an approved plan
+  drops projects that are no longer in the request. Churn counts every `current` pair, including pairs the plan
+  can never use (excluded, unqualified): those add a constant.
+* A project with no roles and no GPU need is funded for free (it only adds its priority).
+* `unmet` lists every role or GPU need given less than requested (`hours`/`count`), for funded projects too.
+* The time limit (`options.time_limit_s`, at most 300 s) bounds the CP-SAT search over all five levels; input
+  checks, the greedy hint and the explanations (one small model per unfunded project, at most 1 s each) come on top.
+* Level k's bound holds with levels < k kept at their reported values; a level the solver proved is `OPTIMAL`,
+  and the plan is `OPTIMAL` only when all five are. A level that ran out of time keeps the previous plan.
+* `UNKNOWN` (no plan at all) is returned only when no plan was found within the limit: that needs pins, since
+  without pins funding nothing is a plan. Proven infeasibility (pins that cannot all hold together) raises
+  UnsatisfiableAllocation like the checks do.
+* Determinism: with `SolverParams.deterministic` (the default) CP-SAT runs interleaved search on `num_workers`
+  workers with a deterministic-time budget per level, so the same input and params give the same plan unless the
+  wall-clock limit (a safety net at the level's budget plus slack) cuts a level short first.
+"""
+
+import math
+import time
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from sprintml.solver.errors import AllocationProblem, UnsatisfiableAllocation
+from sprintml.solver.greedy import greedy_plan
+from sprintml.solver.instance import AllocationRequest
+from sprintml.solver.model import Variables, build_model, profile_classes
+from sprintml.solver.objective import LevelExpr, level_expressions, level_value
+from sprintml.solver.params import SolverParams
+from sprintml.solver.prepared import Plan, Prepared, prepare
+from sprintml.solver.result import plan_to_result
+from sprintml.solver.solution import LEVELS, MAXIMISED, AllocationResult, LevelReport, LevelStatus
+from sprintml.solver.validate_input import check_input
+from sprintml.solver.version import SOLVER_VERSION
+
+# Share of the remaining time each level may use; what a level leaves unused flows to the next ones.
+LEVEL_SHARES = (0.5, 0.5, 0.4, 0.6, 1.0)
+# A level that gets less than this still runs, so every level reports a bound of its own.
+MIN_LEVEL_SECONDS = 0.05
+
+
+@dataclass(slots=True)
+class _Level:
+    value: int
+    bound: int
+    status: LevelStatus
+    seconds: float
+
+
+def solve(request: AllocationRequest, params: SolverParams | None = None) -> AllocationResult:
+    """Check, then solve the five levels in order; thread-safe: all state lives in this call."""
+    started = time.perf_counter()
+    check_input(request)
+    params = params or SolverParams()
+    prep = prepare(request)
+    model, v = build_model(prep, break_symmetry=params.break_symmetry)
+    exprs = level_expressions(prep, v)
+    plan: Plan | None = None
+    if params.greedy_hint:
+        plan = canonical(prep, greedy_plan(prep), params)
+    deadline = time.perf_counter() + request.options.time_limit_s
+    levels: list[_Level] = []
+    for n, name in enumerate(LEVELS):
+        remaining = deadline - time.perf_counter()
+        budget = max(MIN_LEVEL_SECONDS, remaining if n == len(LEVELS) - 1 else remaining * LEVEL_SHARES[n])
+        found, level = _solve_level(model, v, prep, exprs[name], name, plan, budget, params)
+        if found is None and plan is None:
+            return plan_to_result(prep, None, [], started, SOLVER_VERSION)
+        plan = found or plan
+        assert plan is not None
+        levels.append(level)
+        held = level_value(prep, name, plan)
+        if name in MAXIMISED:
+            model.add(exprs[name].expr >= held - exprs[name].offset)
+        else:
+            model.add(exprs[name].expr <= held - exprs[name].offset)
+    assert plan is not None
+    reports = [
+        LevelReport(name=name, value=0, bound=lv.bound, status=lv.status, seconds=round(lv.seconds, 3))
+        for name, lv in zip(LEVELS, levels, strict=True)
+    ]
+    return plan_to_result(prep, plan, reports, started, SOLVER_VERSION)
+
+
+def _solve_level(
+    model: cp_model.CpModel,
+    v: Variables,
+    prep: Prepared,
+    level: LevelExpr,
+    name: str,
+    hint: Plan | None,
+    budget: float,
+    params: SolverParams,
+) -> tuple[Plan | None, _Level]:
+    if name in MAXIMISED:
+        model.maximize(level.expr)
+    else:
+        model.minimize(level.expr)
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    if hint is not None:
+        add_hints(model, v, prep, hint)
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.num_workers = params.num_workers
+    p.random_seed = params.random_seed
+    p.log_search_progress = params.log_search_progress
+    if params.deterministic:
+        p.interleave_search = True
+        p.max_deterministic_time = budget * params.deterministic_units_per_second
+        p.max_time_in_seconds = budget * 1.5 + 0.5
+    else:
+        p.max_time_in_seconds = budget
+    t0 = time.perf_counter()
+    status = solver.solve(model)
+    seconds = time.perf_counter() - t0
+    raw_bound = solver.best_objective_bound
+    if status == cp_model.OPTIMAL:
+        plan = extract(prep, v, solver)
+        value = level_value(prep, name, plan)
+        return plan, _Level(value=value, bound=value, status="OPTIMAL", seconds=seconds)
+    if status == cp_model.FEASIBLE:
+        plan = extract(prep, v, solver)
+        value = level_value(prep, name, plan)
+        return plan, _Level(
+            value=value, bound=_bound(name, raw_bound + level.offset, value), status="FEASIBLE", seconds=seconds
+        )
+    if status == cp_model.UNKNOWN:
+        if hint is None:
+            return None, _Level(value=0, bound=0, status="UNKNOWN", seconds=seconds)
+        value = level_value(prep, name, hint)
+        return None, _Level(
+            value=value, bound=_bound(name, raw_bound + level.offset, value), status="UNKNOWN", seconds=seconds
+        )
+    if status == cp_model.INFEASIBLE:
+        if name != LEVELS[0]:
+            raise RuntimeError(f"level {name} infeasible although the previous plan satisfies it")
+        raise UnsatisfiableAllocation(
+            [
+                AllocationProblem(
+                    constraint="pins",
+                    project=", ".join(sorted({prep.request.projects[j].id for _, j in prep.pins})),
+                    detail="the pinned projects cannot all be funded together (engineers or GPUs are too few for all)",
+                )
+            ]
+        )
+    if status == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"invalid CP-SAT model: {model.validate()}")
+    raise RuntimeError(f"unexpected CP-SAT status {solver.status_name(status)}")
+
+
+def _bound(name: str, raw: float, value: int) -> int:
+    """Round the solver's bound to the integer side it proves, and never past the value we hold."""
+    if name in MAXIMISED:
+        return value if not math.isfinite(raw) else max(value, math.floor(raw + 1e-6))
+    return value if not math.isfinite(raw) else min(value, math.ceil(raw - 1e-6))
+
+
+def add_hints(model: cp_model.CpModel, v: Variables, prep: Prepared, plan: Plan) -> None:
+    pair: dict[tuple[int, int], int] = {}
+    for (i, j, _), h in plan.hours.items():
+        pair[i, j] = pair.get((i, j), 0) + h
+    for hkey, var in v.h.items():
+        model.add_hint(var, plan.hours.get(hkey, 0))
+    for xkey, var in v.x.items():
+        model.add_hint(var, pair.get(xkey, 0) > 0)
+    for gkey, var in v.g.items():
+        model.add_hint(var, plan.gpus.get(gkey, 0))
+    for j, var in enumerate(v.funded):
+        model.add_hint(var, j in plan.funded)
+    for (i, j), var in v.churn.items():
+        model.add_hint(var, abs(pair.get((i, j), 0) - prep.current[i, j]))
+
+
+def extract(prep: Prepared, v: Variables, solver: cp_model.CpSolver) -> Plan:
+    plan = Plan()
+    for hkey, var in v.h.items():
+        h = solver.value(var)
+        if h:
+            plan.hours[hkey] = h
+    for gkey, var in v.g.items():
+        g = solver.value(var)
+        if g:
+            plan.gpus[gkey] = g
+    plan.funded = {j for j, var in enumerate(v.funded) if solver.boolean_value(var)}
+    return plan
+
+
+def canonical(prep: Prepared, plan: Plan, params: SolverParams) -> Plan:
+    """Reorder a hint inside each class of identical engineers so it obeys the symmetry-breaking order."""
+    if not params.break_symmetry:
+        return plan
+    load: dict[int, int] = {}
+    for (i, _, _), h in plan.hours.items():
+        load[i] = load.get(i, 0) + h
+    moved: dict[int, int] = {}
+    for members in profile_classes(prep):
+        ranked = sorted(members, key=lambda i: (-load.get(i, 0), i))
+        moved.update({src: dst for dst, src in zip(members, ranked, strict=True) if src != dst})
+    if not moved:
+        return plan
+    hours = {(moved.get(i, i), j, r): h for (i, j, r), h in plan.hours.items()}
+    return Plan(hours=hours, gpus=dict(plan.gpus), funded=set(plan.funded))
