@@ -65,7 +65,7 @@ I1_DONE = ItemProgressed(item_id="i1", status="done", remaining_points=0, progre
 CLOSED = SprintClosed(
     velocity=5, committed_points=8, completed_item_ids=["i1"], carried_over_item_ids=["i2"], closed_at=NOW
 )
-RUNNING = [PLANNED, COMMITTED, STARTED]
+RUNNING: list[SprintEvent] = [PLANNED, COMMITTED, STARTED]
 
 
 def when(given: list[SprintEvent], command: SprintCommand) -> list[SprintEvent]:
