@@ -10,13 +10,13 @@ class DomainError(Exception):
         self.field = field
 
 
-class RuleViolated(DomainError):  # noqa: N818 - the names are the public vocabulary
+class RuleViolated(DomainError):
     """A domain rule forbids the command in the current state (HTTP 409)."""
 
 
-class NotFound(DomainError):  # noqa: N818
+class NotFound(DomainError):
     """The command names an entity that does not exist (HTTP 404)."""
 
 
-class InvalidCommand(DomainError):  # noqa: N818
+class InvalidCommand(DomainError):
     """The command's values are inconsistent in themselves, e.g. end before start (HTTP 422)."""
