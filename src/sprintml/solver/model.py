@@ -115,11 +115,12 @@ def add_gpu_demand(model: cp_model.CpModel, prep: Prepared, v: Variables) -> Non
         possible = sum(v.g_ub[key] for key in keys)
         if need.minimum > possible:
             model.add(v.funded[j] == 0)
-            continue
         if not gs:
             continue
         total = sum(gs)
-        model.add(total >= need.minimum * v.funded[j])
+        if need.minimum > 0:
+            model.add(total >= need.minimum * v.funded[j])
+        # An unfunded project gets no GPUs (constraint 6).
         model.add(total <= min(need.count, possible) * v.funded[j])
 
 

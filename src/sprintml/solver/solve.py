@@ -112,12 +112,10 @@ def _solve_level(
     p.num_workers = params.num_workers
     p.random_seed = params.random_seed
     p.log_search_progress = params.log_search_progress
-    if params.deterministic:
-        p.interleave_search = True
+    p.max_time_in_seconds = budget
+    if params.num_workers == 1:
+        # One worker searches deterministically; ending on deterministic time keeps the plan reproducible.
         p.max_deterministic_time = budget * params.deterministic_units_per_second
-        p.max_time_in_seconds = budget * 1.5 + 0.5
-    else:
-        p.max_time_in_seconds = budget
     t0 = time.perf_counter()
     status = solver.solve(model)
     seconds = time.perf_counter() - t0
