@@ -7,12 +7,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from allocation_instances import SIZES, generate  # noqa: E402
-
-from sprintml.solver import SolverParams, greedy_plan, solve, validate  # noqa: E402
-from sprintml.solver.objective import plan_objective  # noqa: E402
-from sprintml.solver.prepared import prepare  # noqa: E402
-from sprintml.solver.solution import MAXIMISED  # noqa: E402
+from allocation_instances import SIZES, generate
+from sprintml.solver import SolverParams, greedy_plan, solve, validate
+from sprintml.solver.objective import plan_objective
+from sprintml.solver.prepared import prepare
+from sprintml.solver.solution import MAXIMISED
 
 
 def gap(name: str, value: int, bound: int) -> float:
@@ -39,7 +38,8 @@ def run(size: str, seed: int, params: SolverParams) -> None:
     pins = sum(1 for p in request.projects for x in p.pinned if x.hours > 0)
     print(f"== {size}: {n_e} engineers / {n_p} projects / {n_k} pools, {pins} pins, limit {limit:g} s, seed {seed}")
     print(
-        f"   seconds {seconds:.1f} (solve_seconds {result.solve_seconds:.1f}), status {result.status}, valid {not problems}"
+        f"   seconds {seconds:.1f} (solve_seconds {result.solve_seconds:.1f}),"
+        f" status {result.status}, valid {not problems}"
     )
     for problem in problems[:5]:
         print(f"   INVALID: {problem}")

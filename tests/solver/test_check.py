@@ -1,8 +1,8 @@
 """The solver-agnostic checker catches broken plans and wrong objective values."""
 
 import msgspec
-from conftest import Solved, eng, proj, request, role
 
+from conftest import Solved, eng, proj, request, role
 from sprintml.solver import Assignment, validate
 
 

@@ -6,13 +6,15 @@ from conftest import Solved, eng, funded, hours_of, pool, proj, request, role
 def test_chunk_rule_forbids_three_hours(solved: Solved) -> None:
     result = solved(request([eng("e1")], [proj("p", 1, role(3, min_hours=0))], min_chunk_hours=4))
     assert result.assignments == []
-    assert result.objective is not None and result.objective.weighted_hours == 0
+    assert result.objective is not None
+    assert result.objective.weighted_hours == 0
 
 
 def test_chunk_rule_keeps_an_engineer_from_splitting_six_hours(solved: Solved) -> None:
     req = request([eng("e1", 6)], [proj("a", 1, role(5, min_hours=0)), proj("b", 1, role(5, min_hours=0))])
     result = solved(req)
-    assert result.objective is not None and result.objective.weighted_hours == 5
+    assert result.objective is not None
+    assert result.objective.weighted_hours == 5
     assert result.objective.assignments == 1
 
 
@@ -104,4 +106,5 @@ def test_excluded_engineer_gets_no_hours(solved: Solved) -> None:
 def test_project_without_needs_is_funded(solved: Solved) -> None:
     result = solved(request([], [proj("p", 7)]))
     assert funded(result) == {"p"}
-    assert result.objective is not None and result.objective.funded_priority == 7
+    assert result.objective is not None
+    assert result.objective.funded_priority == 7

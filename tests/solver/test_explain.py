@@ -1,7 +1,6 @@
 """Reasons on unfunded projects: what is short alone, or which funded projects took what was needed."""
 
 from conftest import Solved, eng, pool, proj, request, role
-
 from sprintml.solver import AllocationResult, ProjectOutcome
 
 
@@ -53,5 +52,6 @@ def test_displaced_project_names_the_project_that_took_its_gpus(solved: Solved) 
 
 def test_funded_project_reports_unmet_hours_above_its_minimum(solved: Solved) -> None:
     p = outcome(solved(request([eng("e1", 30)], [proj("p", 1, role(50, min_hours=20))])), "p")
-    assert p.funded and p.reason is None
+    assert p.funded
+    assert p.reason is None
     assert [(u.skill, u.assigned, u.short) for u in p.unmet] == [("ml", 30, 20)]

@@ -2,8 +2,8 @@
 
 import msgspec
 import pytest
-from conftest import Solved, eng, pool, proj, request, role
 
+from conftest import Solved, eng, pool, proj, request, role
 from sprintml.solver import (
     AllocationRequest,
     InvalidAllocationInput,

@@ -7,7 +7,8 @@ def test_funded_priority_prefers_two_small_projects_over_one_big(solved: Solved)
     req = request([eng("e1", 20)], [proj("big", 3, role(20)), proj("b", 2, role(10)), proj("c", 2, role(10))])
     result = solved(req)
     assert funded(result) == {"b", "c"}
-    assert result.objective is not None and result.objective.funded_priority == 4
+    assert result.objective is not None
+    assert result.objective.funded_priority == 4
     assert result.status == "OPTIMAL"
 
 
@@ -16,7 +17,8 @@ def test_weighted_hours_fill_the_higher_priority_project_first(solved: Solved) -
     result = solved(req)
     assert hours_of(result, "e1", "b") == 30
     assert hours_of(result, "e1", "a") == 10
-    assert result.objective is not None and result.objective.weighted_hours == 100
+    assert result.objective is not None
+    assert result.objective.weighted_hours == 100
 
 
 def test_weighted_gpus_go_to_the_higher_priority_project(solved: Solved) -> None:
@@ -28,27 +30,31 @@ def test_weighted_gpus_go_to_the_higher_priority_project(solved: Solved) -> None
     result = solved(req)
     got = {g.project: g.count for g in result.gpu_assignments}
     assert got == {"a": 2, "b": 8}
-    assert result.objective is not None and result.objective.weighted_gpus == 34
+    assert result.objective is not None
+    assert result.objective.weighted_gpus == 34
 
 
 def test_churn_keeps_current_engineers(solved: Solved) -> None:
     req = request([eng("e1", 20), eng("e2", 20, current={"p": 20})], [proj("p", 1, role(20))])
     result = solved(req)
     assert hours_of(result, "e2", "p") == 20
-    assert result.objective is not None and result.objective.churn_hours == 0
+    assert result.objective is not None
+    assert result.objective.churn_hours == 0
 
 
 def test_churn_counts_current_hours_on_unfunded_projects(solved: Solved) -> None:
     req = request([eng("e1", 20, current={"gone": 12})], [proj("gone", 1, role(50)), proj("p", 1, role(20))])
     result = solved(req)
     assert funded(result) == {"p"}
-    assert result.objective is not None and result.objective.churn_hours == 12 + 20
+    assert result.objective is not None
+    assert result.objective.churn_hours == 12 + 20
 
 
 def test_assignments_prefer_one_engineer_over_two(solved: Solved) -> None:
     req = request([eng("a", 20), eng("b", 20), eng("c", 40)], [proj("p", 1, role(40))])
     result = solved(req)
-    assert result.objective is not None and result.objective.assignments == 1
+    assert result.objective is not None
+    assert result.objective.assignments == 1
     assert hours_of(result, "c", "p") == 40
 
 

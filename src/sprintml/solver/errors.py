@@ -19,9 +19,9 @@ class AllocationInputError(Exception):
         self.problems = problems
 
 
-class InvalidAllocationInput(AllocationInputError):  # noqa: N818 - name fixed by the API contract
+class InvalidAllocationInput(AllocationInputError):
     """Unknown ids, duplicate ids, inconsistent numbers: each problem names a field path."""
 
 
-class UnsatisfiableAllocation(AllocationInputError):  # noqa: N818 - name fixed by the API contract
+class UnsatisfiableAllocation(AllocationInputError):
     """Pins or exclusions no plan can satisfy: each problem names engineer, project and constraint."""

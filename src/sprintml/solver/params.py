@@ -8,8 +8,11 @@ import msgspec
 class SolverParams(msgspec.Struct, frozen=True, kw_only=True):
     # One worker is reproducible; more run CP-SAT's parallel portfolio (stronger, but timing decides the plan).
     num_workers: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
-    # Deterministic-time units granted per second of the wall-clock budget (calibrated on a 2-core machine).
-    deterministic_units_per_second: Annotated[float, msgspec.Meta(gt=0)] = 1.0
+    # Deterministic-time units per second of a level's wall-clock budget, for one worker: CP-SAT did 0.04-0.12
+    # units/s on these models on the 2-core dev box, so 0.1 usually ends a level on deterministic time.
+    deterministic_units_per_second: Annotated[float, msgspec.Meta(gt=0)] = 0.1
+    # Level 2 adds the cuts that prove level 1 on mid-size instances with a single worker.
+    linearization_level: Annotated[int, msgspec.Meta(ge=0, le=2)] = 2
     break_symmetry: bool = True
     greedy_hint: bool = True
     random_seed: int = 1

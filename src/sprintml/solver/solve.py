@@ -113,6 +113,7 @@ def _solve_level(
     p.random_seed = params.random_seed
     p.log_search_progress = params.log_search_progress
     p.max_time_in_seconds = budget
+    p.linearization_level = params.linearization_level
     if params.num_workers == 1:
         # One worker searches deterministically; ending on deterministic time keeps the plan reproducible.
         p.max_deterministic_time = budget * params.deterministic_units_per_second
