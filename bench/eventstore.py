@@ -7,20 +7,16 @@ Run: `make bench` or `python bench/eventstore.py [--seconds 3]`. Targets (issue 
 import argparse
 import asyncio
 import itertools
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import asyncpg
 import msgspec
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from _db import scratch_database
 from sprintml.eventstore import Metadata, NewEvent, PostgresEventStore
 from sprintml.eventstore.postgres import init_connection
+from sprintml.eventstore.scratch import postgres_server, scratch_database
 
 RAW_TABLE = """
 CREATE TABLE raw_events (
