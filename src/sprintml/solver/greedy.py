@@ -9,11 +9,22 @@ def greedy_plan(prep: Prepared) -> Plan:
     free = [e.capacity_hours for e in request.engineers]
     slots = list(prep.focus)
     pool_free = [k.count for k in request.gpu_pools]
+    # Hours and project slots promised to pins are kept out of every other project's reach.
+    reserved = [0] * prep.n_engineers
+    reserved_slots = [0] * prep.n_engineers
+    for (i, _), least in prep.pins.items():
+        reserved[i] += least
+        reserved_slots[i] += 1
     plan = Plan()
     pinned = {j for _, j in prep.pins}
     order = sorted(range(prep.n_projects), key=lambda j: (j not in pinned, -request.projects[j].priority, j))
     for j in order:
-        trial = _try_project(prep, j, free, slots, pool_free)
+        own = {i: least for (i, jj), least in prep.pins.items() if jj == j}
+        held = [reserved[i] - own.get(i, 0) for i in range(prep.n_engineers)]
+        held_slots = [reserved_slots[i] - (i in own) for i in range(prep.n_engineers)]
+        avail = [free[i] - held[i] for i in range(prep.n_engineers)]
+        avail_slots = [slots[i] - held_slots[i] for i in range(prep.n_engineers)]
+        trial = _try_project(prep, j, avail, avail_slots, pool_free)
         if trial is None:
             continue
         hours, gpus = trial
@@ -23,6 +34,9 @@ def greedy_plan(prep: Prepared) -> Plan:
         for (k, jj), g in gpus.items():
             plan.gpus[k, jj] = g
             pool_free[k] -= g
+        for i, least in own.items():
+            reserved[i] -= least
+            reserved_slots[i] -= 1
         touched = {i for i, _, _ in hours}
         for i in touched:
             free[i] -= sum(h for (i2, _, _), h in hours.items() if i2 == i)

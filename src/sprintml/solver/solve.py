@@ -18,9 +18,14 @@ Decisions where allocation.md is silent:
 * `UNKNOWN` (no plan at all) is returned only when no plan was found within the limit: that needs pins, since
   without pins funding nothing is a plan. Proven infeasibility (pins that cannot all hold together) raises
   UnsatisfiableAllocation like the checks do.
-* Determinism: with `SolverParams.deterministic` (the default) CP-SAT runs interleaved search on `num_workers`
-  workers with a deterministic-time budget per level, so the same input and params give the same plan unless the
-  wall-clock limit (a safety net at the level's budget plus slack) cuts a level short first.
+* Determinism: the default is one CP-SAT worker (single-thread search is reproducible) with a fixed seed, and each
+  level ends on a deterministic-time budget (`deterministic_units_per_second` x its wall-clock share), with the
+  wall-clock limit as a safety net. The same input and params give the same plan unless the wall clock cuts a level
+  short first (a much slower or loaded machine). `num_workers` > 1 runs CP-SAT's parallel portfolio: stronger on
+  big instances, but which of several equal plans comes back then depends on thread timing. CP-SAT's
+  `interleave_search` (deterministic parallel) was tried and was 10-100x slower on these models.
+* Symmetry: engineers that no constraint or objective term can tell apart (same capacity, skills, focus, current
+  hours and eligible roles, not pinned) are ordered by total hours; hints are permuted to respect that order.
 """
 
 import math
@@ -63,17 +68,28 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
     prep = prepare(request)
     model, v = build_model(prep, break_symmetry=params.break_symmetry)
     exprs = level_expressions(prep, v)
-    plan: Plan | None = None
+    hint: Plan | None = None
+    plan: Plan | None = None  # the best plan known to satisfy every constraint
     if params.greedy_hint:
-        plan = canonical(prep, greedy_plan(prep), params)
+        hint = canonical(prep, greedy_plan(prep), params)
+        # Greedy meets every constraint but may miss a pin; only a plan that keeps the pins can stand in.
+        plan = hint if _keeps_pins(prep, hint) else None
     deadline = time.perf_counter() + request.options.time_limit_s
     levels: list[_Level] = []
     for n, name in enumerate(LEVELS):
         remaining = deadline - time.perf_counter()
         budget = max(MIN_LEVEL_SECONDS, remaining if n == len(LEVELS) - 1 else remaining * LEVEL_SHARES[n])
-        found, level = _solve_level(model, v, prep, exprs[name], name, plan, budget, params)
+        found, level = _solve_level(model, v, prep, exprs[name], name, plan or hint, plan, budget, params)
         if found is None and plan is None:
             return plan_to_result(prep, None, [], started, SOLVER_VERSION)
+        # Never worse than the greedy baseline on level 1, even if the search ignored the hint.
+        if (
+            n == 0
+            and found is not None
+            and plan is not None
+            and level_value(prep, name, plan) > level_value(prep, name, found)
+        ):
+            found = None
         plan = found or plan
         assert plan is not None
         levels.append(level)
@@ -97,6 +113,7 @@ def _solve_level(
     level: LevelExpr,
     name: str,
     hint: Plan | None,
+    fallback: Plan | None,
     budget: float,
     params: SolverParams,
 ) -> tuple[Plan | None, _Level]:
@@ -129,14 +146,14 @@ def _solve_level(
         plan = extract(prep, v, solver)
         value = level_value(prep, name, plan)
         return plan, _Level(
-            value=value, bound=_bound(name, raw_bound + level.offset, value), status="FEASIBLE", seconds=seconds
+            value=value, bound=_bound(prep, name, raw_bound + level.offset, value), status="FEASIBLE", seconds=seconds
         )
     if status == cp_model.UNKNOWN:
-        if hint is None:
+        if fallback is None:
             return None, _Level(value=0, bound=0, status="UNKNOWN", seconds=seconds)
-        value = level_value(prep, name, hint)
+        value = level_value(prep, name, fallback)
         return None, _Level(
-            value=value, bound=_bound(name, raw_bound + level.offset, value), status="UNKNOWN", seconds=seconds
+            value=value, bound=_bound(prep, name, raw_bound + level.offset, value), status="UNKNOWN", seconds=seconds
         )
     if status == cp_model.INFEASIBLE:
         if name != LEVELS[0]:
@@ -155,11 +172,33 @@ def _solve_level(
     raise RuntimeError(f"unexpected CP-SAT status {solver.status_name(status)}")
 
 
-def _bound(name: str, raw: float, value: int) -> int:
-    """Round the solver's bound to the integer side it proves, and never past the value we hold."""
+def _keeps_pins(prep: Prepared, plan: Plan) -> bool:
+    pair: dict[tuple[int, int], int] = {}
+    for (i, j, _), h in plan.hours.items():
+        pair[i, j] = pair.get((i, j), 0) + h
+    return all(pair.get(ij, 0) >= least for ij, least in prep.pins.items())
+
+
+def _bound(prep: Prepared, name: str, raw: float, value: int) -> int:
+    """Round the solver's bound to the integer side it proves; without one, fall back to a bound by counting."""
+    trivial = _trivial_bound(prep, name)
     if name in MAXIMISED:
-        return value if not math.isfinite(raw) else max(value, math.floor(raw + 1e-6))
-    return value if not math.isfinite(raw) else min(value, math.ceil(raw - 1e-6))
+        proven = math.floor(raw + 1e-6) if math.isfinite(raw) else trivial
+        return max(value, min(proven, trivial))
+    proven = math.ceil(raw - 1e-6) if math.isfinite(raw) else trivial
+    return min(value, max(proven, trivial))
+
+
+def _trivial_bound(prep: Prepared, name: str) -> int:
+    """What no plan can beat: every project funded and fully served (levels 1-3), or zero (levels 4-5)."""
+    projects = prep.request.projects
+    if name == "funded_priority":
+        return sum(p.priority for p in projects)
+    if name == "weighted_hours":
+        return sum(p.priority * sum(r.hours for r in p.roles) for p in projects)
+    if name == "weighted_gpus":
+        return sum(p.priority * (p.gpus.count if p.gpus else 0) for p in projects)
+    return 0
 
 
 def add_hints(model: cp_model.CpModel, v: Variables, prep: Prepared, plan: Plan) -> None:
