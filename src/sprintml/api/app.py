@@ -6,11 +6,53 @@ from collections.abc import AsyncIterator
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 
+import sprintml
+from sprintml.accounts import TokenStore
+from sprintml.api.auth import PUBLIC_PATTERN, BearerTokenMiddleware
+from sprintml.api.backlog import BacklogController
+from sprintml.api.deps import provide_handler, provide_writer
+from sprintml.api.feed import FeedController
 from sprintml.api.health import HealthController
+from sprintml.api.impediments import ImpedimentController, TeamImpedimentController
+from sprintml.api.problems import problem_details_plugin
+from sprintml.api.sprints import SprintController, TeamSprintController
+from sprintml.api.teams import TeamController
+from sprintml.application import CommandHandler
 from sprintml.config import Settings
 from sprintml.eventstore import PostgresEventStore
 from sprintml.runtime import database_url
+
+CONTROLLERS = [
+    HealthController,
+    TeamController,
+    BacklogController,
+    TeamSprintController,
+    SprintController,
+    TeamImpedimentController,
+    ImpedimentController,
+    FeedController,
+]
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="sprintml",
+        version=sprintml.__version__,
+        description="Event-sourced backend for agile AI/ML teams: ceremonies, capacity and allocation.",
+        path="/schema",
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(
+                    type="http", scheme="bearer", description="A token from `sprintml token create`."
+                )
+            }
+        ),
+        security=[{"BearerToken": []}],
+    )
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -21,6 +63,9 @@ def create_app(settings: Settings) -> Litestar:
         async with database_url(settings) as url:
             store = await PostgresEventStore.connect(url)
             app.state.store = store
+            app.state.handler = CommandHandler(store)
+            app.state.tokens = TokenStore(store.pool, settings.admin_token)
+            app.state.database_url = url
             try:
                 yield
             finally:
@@ -31,8 +76,16 @@ def create_app(settings: Settings) -> Litestar:
         return store
 
     return Litestar(
-        route_handlers=[HealthController],
+        route_handlers=CONTROLLERS,
         lifespan=[event_store],
-        dependencies={"store": Provide(provide_store, sync_to_thread=False)},
+        dependencies={
+            "store": Provide(provide_store, sync_to_thread=False),
+            "handler": Provide(provide_handler, sync_to_thread=False),
+            "writer": Provide(provide_writer),
+        },
+        middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATTERN)],
+        plugins=[problem_details_plugin()],
+        openapi_config=openapi_config(),
         state=State({"settings": settings}),
+        request_max_body_size=1024 * 1024,
     )

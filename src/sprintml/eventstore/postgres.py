@@ -33,6 +33,7 @@ import asyncpg
 import msgspec
 from asyncpg.pool import PoolConnectionProxy
 
+from sprintml.eventstore.idempotency import IdempotencyKey, StoredResponse, find_response, save_response
 from sprintml.eventstore.migrations import Connection, migrate, pending_migrations
 from sprintml.eventstore.store import (
     MAX_EVENT_BYTES,
@@ -146,17 +147,31 @@ class PostgresEventStore:
         )
         return result
 
-    async def append_many(self, appends: Sequence[StreamAppend]) -> list[AppendResult]:
-        """Append to several streams atomically; any failure writes nothing."""
+    async def append_many(
+        self,
+        appends: Sequence[StreamAppend],
+        *,
+        idempotency: tuple[IdempotencyKey, Callable[[list[AppendResult]], StoredResponse]] | None = None,
+    ) -> list[AppendResult]:
+        """Append to several streams atomically; any failure writes nothing.
+
+        With `idempotency`, the response built from the results is saved under the key in the
+        same transaction (KeyTaken if a concurrent request with that key committed first).
+        """
         async with self.pool.acquire() as connection:
             try:
-                results = await _append_in_transaction(connection, appends)
+                results = await _append_in_transaction(connection, appends, idempotency)
             except _SameEventsInFlight:
                 # The same events were being appended concurrently and committed first:
                 # this call is a retry of that append, so now it answers as a replay.
-                results = await _append_in_transaction(connection, appends)
+                results = await _append_in_transaction(connection, appends, idempotency)
         self.notify_followers()
         return results
+
+    async def find_response(self, key: IdempotencyKey) -> StoredResponse | None:
+        """The stored first response for an idempotency key, if any."""
+        async with self.pool.acquire() as connection:
+            return await find_response(connection, key)
 
     def notify_followers(self) -> None:
         """Wake every LISTENing follower soon, once for any number of appends in between.
@@ -210,6 +225,17 @@ class PostgresEventStore:
             await self.pool.fetchval("SELECT coalesce(max(position), 0) FROM events WHERE position <= $1", self._fenced)
         )
 
+    async def streams_of_team(self, team_id: str, category: str, as_of: int | None = None) -> list[str]:
+        """Ids of the `category` streams whose first event names `team_id`, oldest first."""
+        rows = await self.pool.fetch(
+            "SELECT stream_id FROM events WHERE data ? 'team_id' AND data ->> 'team_id' = $1 AND version = 1 "
+            "AND starts_with(stream_id, $2) AND position <= $3 ORDER BY position",
+            team_id,
+            f"{category}-",
+            as_of if as_of is not None else 2**62,
+        )
+        return [row["stream_id"] for row in rows]
+
     async def position_at(self, instant: Any) -> int:
         """The last position recorded at or before an instant (for `?as_of=<time>`)."""
         value = await self.pool.fetchval(
@@ -260,12 +286,20 @@ class PostgresEventStore:
             return await pending_migrations(connection)
 
 
-async def _append_in_transaction(connection: Connection, appends: Sequence[StreamAppend]) -> list[AppendResult]:
-    if len(appends) == 1:
+async def _append_in_transaction(
+    connection: Connection,
+    appends: Sequence[StreamAppend],
+    idempotency: tuple[IdempotencyKey, Callable[[list[AppendResult]], StoredResponse]] | None,
+) -> list[AppendResult]:
+    if len(appends) == 1 and idempotency is None:
         # A lone statement is its own transaction: no BEGIN/COMMIT round trips.
         return [await append_on(connection, appends[0])]
     async with connection.transaction():
-        return [await append_on(connection, append) for append in appends]
+        results = [await append_on(connection, append) for append in appends]
+        if idempotency is not None:
+            key, respond = idempotency
+            await save_response(connection, key, respond(results))
+        return results
 
 
 async def append_on(connection: Connection, append: StreamAppend) -> AppendResult:
