@@ -41,7 +41,7 @@ from datetime import datetime
 from typing import Any, Final
 
 import msgspec
-import nats
+from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
@@ -262,20 +262,23 @@ class NatsRelay:
             lost.set()
 
         async def on_error(error: Exception) -> None:
-            _log.warning("relay: NATS error: %r", error)
+            _log.debug("relay: NATS error: %r", error)  # the failure itself is logged once, below
 
-        # No automatic reconnection: its buffer could reorder messages (module docstring).
-        connection = await nats.connect(
-            self.nats_url,
-            name="sprintml-relay",
-            allow_reconnect=False,
-            connect_timeout=2,
-            max_reconnect_attempts=0,
-            error_cb=on_error,
-            disconnected_cb=on_lost,
-            closed_cb=on_lost,
-        )
+        connection = NatsClient()
         try:
+            # No automatic reconnection: its buffer could reorder messages (module docstring).
+            # max_reconnect_attempts=0 would mean "for ever" in the initial server loop; 1 fails fast.
+            await connection.connect(
+                self.nats_url,
+                name="sprintml-relay",
+                allow_reconnect=False,
+                connect_timeout=2,
+                max_reconnect_attempts=1,
+                reconnect_time_wait=0,
+                error_cb=on_error,
+                disconnected_cb=on_lost,
+                closed_cb=on_lost,
+            )
             js = connection.jetstream()
             await ensure_stream(js, self.stream, self.subject_prefix)
             await self._skip_what_the_stream_holds(js)
