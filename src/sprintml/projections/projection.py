@@ -1,0 +1,34 @@
+"""What a projection is: a name, its tables, the events it handles, and how each event changes rows."""
+
+import datetime as dt
+from typing import Protocol
+
+from sprintml.domain.decider import Event
+from sprintml.eventstore import RecordedEvent
+from sprintml.projections.rows import Rows, Table
+
+
+class Projection(Protocol):
+    """One read model. `need` and `apply` are pure, so a batch needs one load and one flush.
+
+    `need` names the rows an event will read or write (the runner loads them all at once); `apply`
+    changes them in memory. Events are facts: `apply` never raises, whatever order they come in.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def tables(self) -> tuple[Table, ...]: ...
+
+    @property
+    def handles(self) -> frozenset[str]: ...
+
+    def need(self, event: Event, recorded: RecordedEvent, rows: Rows) -> None: ...
+
+    def apply(self, event: Event, recorded: RecordedEvent, rows: Rows) -> None: ...
+
+
+def utc_date(instant: dt.datetime) -> dt.date:
+    """The calendar day of an event's timestamp, in UTC (one rule for every team, and for replays)."""
+    return instant.astimezone(dt.UTC).date()
