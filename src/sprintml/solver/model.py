@@ -49,7 +49,7 @@ def create_variables(model: cp_model.CpModel, prep: Prepared) -> Variables:
         for r in roles:
             v.ub[i, j, r] = min(cap, project.roles[r].hours)
             v.h[i, j, r] = model.new_int_var(0, v.ub[i, j, r], f"h[{i},{j},{r}]")
-        v.hp[i, j] = sum((v.h[i, j, r] for r in roles), cp_model.LinearExpr.constant(0))
+        v.hp[i, j] = cp_model.LinearExpr.sum([v.h[i, j, r] for r in roles])
     for j, pools in enumerate(prep.fitting_pools):
         need = request.projects[j].gpus
         if need is None or need.count == 0:
@@ -78,14 +78,14 @@ def add_capacity(model: cp_model.CpModel, prep: Prepared, v: Variables) -> None:
     for i, projects in enumerate(prep.engineer_projects):
         cap = prep.request.engineers[i].capacity_hours
         if sum(prep.pair_ub[i, j] for j in projects) > cap:
-            model.add(sum(v.hp[i, j] for j in projects) <= cap)
+            model.add(cp_model.LinearExpr.sum([v.h[i, j, r] for j in projects for r in prep.pair_roles[i, j]]) <= cap)
 
 
 def add_focus(model: cp_model.CpModel, prep: Prepared, v: Variables) -> None:
     """Constraint 3; focus is also tightened to capacity // chunk, which chunks imply anyway."""
     for i, projects in enumerate(prep.engineer_projects):
         if len(projects) > prep.focus[i]:
-            model.add(sum(v.x[i, j] for j in projects) <= prep.focus[i])
+            model.add(cp_model.LinearExpr.sum([v.x[i, j] for j in projects]) <= prep.focus[i])
 
 
 def add_role_demand(model: cp_model.CpModel, prep: Prepared, v: Variables) -> None:
@@ -93,7 +93,7 @@ def add_role_demand(model: cp_model.CpModel, prep: Prepared, v: Variables) -> No
     for j, project in enumerate(prep.request.projects):
         for r, role in enumerate(project.roles):
             engineers = prep.role_engineers[j][r]
-            total = sum(v.h[i, j, r] for i in engineers)
+            total = cp_model.LinearExpr.sum([v.h[i, j, r] for i in engineers])
             possible = sum(v.ub[i, j, r] for i in engineers)
             if role.minimum > possible:
                 model.add(v.funded[j] == 0)
@@ -117,7 +117,7 @@ def add_gpu_demand(model: cp_model.CpModel, prep: Prepared, v: Variables) -> Non
             model.add(v.funded[j] == 0)
         if not gs:
             continue
-        total = sum(gs)
+        total = cp_model.LinearExpr.sum(gs)
         if need.minimum > 0:
             model.add(total >= need.minimum * v.funded[j])
         # An unfunded project gets no GPUs (constraint 6).
@@ -132,7 +132,7 @@ def add_pool_capacity(model: cp_model.CpModel, prep: Prepared, v: Variables) -> 
     for k, keys in sorted(by_pool.items()):
         count = prep.request.gpu_pools[k].count
         if sum(v.g_ub[key] for key in keys) > count:
-            model.add(sum(v.g[key] for key in keys) <= count)
+            model.add(cp_model.LinearExpr.sum([v.g[key] for key in keys]) <= count)
 
 
 def add_pins(model: cp_model.CpModel, prep: Prepared, v: Variables) -> None:
@@ -179,7 +179,10 @@ def profile_classes(prep: Prepared) -> list[list[int]]:
 def add_profile_symmetry_breaking(model: cp_model.CpModel, prep: Prepared, v: Variables) -> None:
     """Within a class of identical engineers, total hours are non-increasing in input order."""
     for members in profile_classes(prep):
-        totals = [sum(v.hp[i, j] for j in prep.engineer_projects[i]) for i in members]
+        totals = [
+            cp_model.LinearExpr.sum([v.h[i, j, r] for j in prep.engineer_projects[i] for r in prep.pair_roles[i, j]])
+            for i in members
+        ]
         if not prep.engineer_projects[members[0]]:
             continue
         for a, b in itertools.pairwise(totals):

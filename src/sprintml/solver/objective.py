@@ -18,16 +18,23 @@ class LevelExpr:
 def level_expressions(prep: Prepared, v: Variables) -> dict[str, LevelExpr]:
     projects = prep.request.projects
     zero = cp_model.LinearExpr.constant(0)
-    churn_terms = [v.churn[ij] if ij in v.churn else v.hp[ij] for ij in v.hp]
+    h_keys = list(v.h)
+    g_keys = list(v.g)
+    # Churn is |h - current| (a variable) where current > 0, and h itself elsewhere.
+    churn_terms = [v.h[i, j, r] for (i, j, r) in h_keys if (i, j) not in v.churn] + list(v.churn.values())
     churn_const = sum(c for ij, c in prep.current.items() if ij not in v.churn)
     return {
         "funded_priority": LevelExpr(
             cp_model.LinearExpr.weighted_sum(v.funded, [p.priority for p in projects]) if v.funded else zero, 0
         ),
-        "weighted_hours": LevelExpr(sum((projects[j].priority * h for (_, j, _), h in v.h.items()), zero), 0),
-        "weighted_gpus": LevelExpr(sum((projects[j].priority * g for (_, j), g in v.g.items()), zero), 0),
-        "churn_hours": LevelExpr(sum(churn_terms, zero), churn_const),
-        "assignments": LevelExpr(sum(v.x.values(), zero), 0),
+        "weighted_hours": LevelExpr(
+            cp_model.LinearExpr.weighted_sum([v.h[k] for k in h_keys], [projects[k[1]].priority for k in h_keys]), 0
+        ),
+        "weighted_gpus": LevelExpr(
+            cp_model.LinearExpr.weighted_sum([v.g[k] for k in g_keys], [projects[k[1]].priority for k in g_keys]), 0
+        ),
+        "churn_hours": LevelExpr(cp_model.LinearExpr.sum(churn_terms), churn_const),
+        "assignments": LevelExpr(cp_model.LinearExpr.sum(list(v.x.values())), 0),
     }
 
 

@@ -13,6 +13,7 @@ class SolverParams(msgspec.Struct, frozen=True, kw_only=True):
     deterministic_units_per_second: Annotated[float, msgspec.Meta(gt=0)] = 0.1
     # Level 2 adds the cuts that prove level 1 on mid-size instances with a single worker.
     linearization_level: Annotated[int, msgspec.Meta(ge=0, le=2)] = 2
+    presolve_probing_deterministic_time: Annotated[float, msgspec.Meta(ge=0)] = 0.05
     break_symmetry: bool = True
     greedy_hint: bool = True
     random_seed: int = 1

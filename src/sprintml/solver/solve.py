@@ -131,6 +131,8 @@ def _solve_level(
     p.log_search_progress = params.log_search_progress
     p.max_time_in_seconds = budget
     p.linearization_level = params.linearization_level
+    # Probing in presolve took most of a minute on 1,000 engineers and is repeated at every level.
+    p.presolve_probing_deterministic_time_limit = params.presolve_probing_deterministic_time
     if params.num_workers == 1:
         # One worker searches deterministically; ending on deterministic time keeps the plan reproducible.
         p.max_deterministic_time = budget * params.deterministic_units_per_second
@@ -149,12 +151,11 @@ def _solve_level(
             value=value, bound=_bound(prep, name, raw_bound + level.offset, value), status="FEASIBLE", seconds=seconds
         )
     if status == cp_model.UNKNOWN:
+        # Without a solution CP-SAT's bound field is not a bound (it reads 0); count instead.
         if fallback is None:
             return None, _Level(value=0, bound=0, status="UNKNOWN", seconds=seconds)
         value = level_value(prep, name, fallback)
-        return None, _Level(
-            value=value, bound=_bound(prep, name, raw_bound + level.offset, value), status="UNKNOWN", seconds=seconds
-        )
+        return None, _Level(value=value, bound=_bound(prep, name, math.nan, value), status="UNKNOWN", seconds=seconds)
     if status == cp_model.INFEASIBLE:
         if name != LEVELS[0]:
             raise RuntimeError(f"level {name} infeasible although the previous plan satisfies it")
