@@ -220,15 +220,30 @@ async def test_the_lag_counts_the_unpublished_events_and_the_age_of_the_oldest(
     assert (lag.events, lag.seconds, lag.published_position) == (0, 0.0, lag.head_position)
 
 
-async def test_ensure_stream_brings_an_existing_stream_to_our_configuration(
+async def test_ensure_stream_updates_the_window_of_an_existing_stream_and_keeps_the_operators_limits(
     js: JetStreamContext, target: Target
 ) -> None:
-    await js.add_stream(name=target.stream, subjects=[f"{target.subject_prefix}.>"], duplicate_window=60)
+    subjects = [f"{target.subject_prefix}.>"]
+    await js.add_stream(name=target.stream, subjects=subjects, duplicate_window=60, max_age=86400 * 365)
     await ensure_stream(js, target.stream, target.subject_prefix)
     await ensure_stream(js, target.stream, target.subject_prefix)  # and again: nothing to change
     config = (await js.stream_info(target.stream)).config
     assert config.duplicate_window == stream_config().duplicate_window
-    assert config.storage == stream_config().storage
+    assert config.max_age == 86400 * 365
+    assert config.subjects == subjects
+
+
+async def test_run_relay_returns_when_stop_is_set(
+    fresh_store: PostgresEventStore, fresh_database_url: str, nats_url: str, js: JetStreamContext, target: Target
+) -> None:
+    await append(fresh_store, "impediment-10", 2)
+    stop = asyncio.Event()
+    options = relay_options(target)
+    relay = asyncio.create_task(run_relay(fresh_store, fresh_database_url, nats_url, stop=stop, **options))
+    await caught_up(fresh_store)
+    stop.set()
+    await asyncio.wait_for(relay, 5)
+    assert len(await messages(js, target.stream)) == 2
 
 
 def test_the_stream_configuration_in_infra_matches_the_code() -> None:

@@ -86,12 +86,23 @@ def stream_config(stream: str = STREAM_NAME, subject_prefix: str = SUBJECT_PREFI
 
 
 async def ensure_stream(js: JetStreamContext, stream: str = STREAM_NAME, subject_prefix: str = SUBJECT_PREFIX) -> None:
-    """Create the stream, or bring an existing one to our configuration."""
-    config = stream_config(stream, subject_prefix)
+    """Create the stream, or bring the settings the relay relies on to ours on an existing one.
+
+    Only subjects and the duplicate window are updated: replicas, limits and placement stay
+    as an operator set them (a cluster runs R3, say, where our default is R1).
+    """
+    wanted = stream_config(stream, subject_prefix)
     try:
-        await js.update_stream(config)
+        info = await js.stream_info(stream)
     except NotFoundError:
-        await js.add_stream(config)
+        await js.add_stream(wanted)
+        return
+    current = info.config
+    if current.storage != wanted.storage:
+        # The server cannot change storage in place, and memory would lose events on a restart.
+        _log.warning("relay: stream %s uses %s storage, not %s", stream, current.storage, wanted.storage)
+    if sorted(current.subjects or []) != wanted.subjects or current.duplicate_window != wanted.duplicate_window:
+        await js.update_stream(current.evolve(subjects=wanted.subjects, duplicate_window=wanted.duplicate_window))
 
 
 def subject_for(event: RecordedEvent, subject_prefix: str = SUBJECT_PREFIX) -> str:
