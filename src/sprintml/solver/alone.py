@@ -3,6 +3,7 @@
 import msgspec
 from ortools.sat.python import cp_model
 
+from sprintml.solver.greedy import try_project
 from sprintml.solver.instance import AllocationRequest
 from sprintml.solver.prepared import prepare
 from sprintml.solver.solution import Shortfall
@@ -57,6 +58,10 @@ def shortfalls_alone(request: AllocationRequest, project_index: int) -> list[Sho
             )
     if found:
         return found
+    # A greedy staffing of the project alone settles most cases without a model.
+    capacity = [e.capacity_hours for e in request.engineers]
+    if try_project(prep, 0, capacity, list(prep.focus), [k.count for k in request.gpu_pools]) is not None:
+        return []
     short = _joint_role_shortfall(single)
     if short is None or short == 0:
         return []

@@ -24,7 +24,7 @@ def greedy_plan(prep: Prepared) -> Plan:
         held_slots = [reserved_slots[i] - (i in own) for i in range(prep.n_engineers)]
         avail = [free[i] - held[i] for i in range(prep.n_engineers)]
         avail_slots = [slots[i] - held_slots[i] for i in range(prep.n_engineers)]
-        trial = _try_project(prep, j, avail, avail_slots, pool_free)
+        trial = try_project(prep, j, avail, avail_slots, pool_free)
         if trial is None:
             continue
         hours, gpus = trial
@@ -44,7 +44,7 @@ def greedy_plan(prep: Prepared) -> Plan:
     return plan
 
 
-def _try_project(
+def try_project(
     prep: Prepared, j: int, free: list[int], slots: list[int], pool_free: list[int]
 ) -> tuple[dict[tuple[int, int, int], int], dict[tuple[int, int], int]] | None:
     request = prep.request
