@@ -3,9 +3,9 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import msgspec
-from conftest import eng, proj, request, role
 
 import sprintml.solver
+from conftest import eng, proj, request, role
 from sprintml.solver import SOLVER_VERSION, AllocationResult, solve, validate
 
 
@@ -22,7 +22,9 @@ def test_result_round_trips_through_json() -> None:
 
 
 def test_concurrent_solves_in_threads_agree() -> None:
-    req = request([eng(f"e{i}", 20 + 8 * i) for i in range(4)], [proj(f"p{j}", j + 1, role(24 + 8 * j)) for j in range(3)])
+    req = request(
+        [eng(f"e{i}", 20 + 8 * i) for i in range(4)], [proj(f"p{j}", j + 1, role(24 + 8 * j)) for j in range(3)]
+    )
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(solve, [req, req, req]))
     assert all(validate(req, r) == [] for r in results)
