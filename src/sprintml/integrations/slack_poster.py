@@ -269,13 +269,13 @@ class SlackPoster:
                 continue
             if sla_state(known.severity, known.raised_at, now, None, self.sla_policy) != "breached":
                 continue
+            url = await self._current_webhook(known.team_id)
+            if url is None:
+                continue  # checked again next time: the team may register a webhook
             # The feed may trail the log: the stream itself says whether it is still open.
             state = (await self.handler.load(IMPEDIMENT, known.impediment_id)).state
             if state.status == "resolved":
                 continue
-            url = await self._current_webhook(state.team_id)
-            if url is None:
-                continue  # checked again next time: the team may register a webhook
             await self._deliver(http, url, breach_message(state, now, self.sla_policy), f"SLA of {state.impediment_id}")
             await self.store.pool.execute(
                 "INSERT INTO slack_sla_posts (impediment_id) VALUES ($1) ON CONFLICT DO NOTHING", state.impediment_id
