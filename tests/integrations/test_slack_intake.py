@@ -1,9 +1,11 @@
 """Slack intake on the real app and database: signatures, the slash command, redeliveries, events, the shortcut."""
 
+import asyncio
 import json
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,9 +18,16 @@ from sprintml.accounts import TokenStore
 from sprintml.api import create_app
 from sprintml.api.app import CONTROLLERS
 from sprintml.api.slack import SlackController
+from sprintml.application import CommandHandler
 from sprintml.config import Settings
 from sprintml.eventstore import PostgresEventStore
-from sprintml.integrations.slack_intake import SHORTCUT_CALLBACK_ID, impediment_id_for, parse_command_text
+from sprintml.integrations.slack_intake import (
+    SHORTCUT_CALLBACK_ID,
+    SlackRaise,
+    impediment_id_for,
+    parse_command_text,
+    raise_from_slack,
+)
 
 Client = AsyncTestClient[Litestar]
 SECRET = "test-secret"
@@ -288,6 +297,22 @@ async def test_a_redelivered_command_raises_nothing_new(
     assert await stream_types(store, impediment_id_for(f"slash:{trigger}")) == ["ImpedimentRaised"]
     assert await delivery_rows(store, f"slash:{trigger}") == 1
     assert await open_impediments(client, admin, team_id) == 1
+
+
+async def test_redeliveries_racing_the_first_delivery_raise_one_impediment(
+    client: Client, admin: dict[str, str], store: PostgresEventStore
+) -> None:
+    user = slack_user()
+    await team_with_member(client, admin, user)
+    handler = CommandHandler(store)
+    request = SlackRaise(delivery_id=unique("slash:"), slack_user_id=user, title="racing", severity="high")
+
+    results = await asyncio.gather(*(raise_from_slack(handler, request, datetime.now(UTC)) for _ in range(5)))
+
+    assert sorted(result.outcome for result in results) == ["already_raised"] * 4 + ["raised"]
+    assert {result.impediment_id for result in results} == {impediment_id_for(request.delivery_id)}
+    assert await stream_types(store, impediment_id_for(request.delivery_id)) == ["ImpedimentRaised"]
+    assert await delivery_rows(store, request.delivery_id) == 1
 
 
 async def test_a_redelivery_after_the_member_left_is_still_answered_as_already_raised(
