@@ -1,25 +1,33 @@
 """Single-entity reads folded straight from their streams: always current, and `as_of` any moment."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sprintml.api.bodies import MemberView, SprintItemView, SprintView, TeamView
 from sprintml.api.problems import InvalidField
 from sprintml.application import IMPEDIMENT, SPRINT, TEAM, CommandHandler
 from sprintml.domain.errors import NotFound
 
+_MAX_POSITION = 2**63 - 1
+
 
 async def resolve_as_of(handler: CommandHandler, as_of: str | None) -> int | None:
     """`?as_of=` as a global position: a number is one; an RFC 3339 instant maps to the last event at or before it."""
     if as_of is None:
         return None
-    if as_of.isdigit():
-        return int(as_of)
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if as_of.isascii() and as_of.isdigit():
+        # Positions are Postgres bigints; anything past the largest one means "now".
+        return min(int(as_of), _MAX_POSITION)
     try:
         instant = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidField("as_of", "as_of must be a global position or an RFC 3339 time.") from None
     if instant.tzinfo is None:
         raise InvalidField("as_of", "as_of needs a timezone, e.g. 2026-11-28T09:00:00Z.")
+    try:
+        instant = instant.astimezone(UTC)  # 0001-01-01T00:00+01:00 has no UTC instant Python can hold
+    except OverflowError:
+        raise InvalidField("as_of", "as_of is outside the years 1 to 9999 in UTC.") from None
     return await handler.store.position_at(instant)
 
 
