@@ -19,6 +19,7 @@ from sprintml.eventstore import RecordedEvent
 Limit = Annotated[int, Parameter(ge=1, le=1000, description="Page size (default 100, max 1000)")]
 Cursor = Annotated[str | None, Parameter(max_length=100, description="`next` of the previous page")]
 StreamId = Annotated[str, Parameter(pattern=r"^[a-z][a-z0-9_]{0,31}-[A-Za-z0-9_-]{1,64}$", max_length=100)]
+_MAX_DIGITS = 18  # below 2**63 - 1, the largest position or version Postgres stores
 
 
 def encode_cursor(position: int) -> str:
@@ -33,9 +34,11 @@ def decode_cursor(cursor: str | None) -> int:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError):
         text = ""
-    if not (text.startswith("p") and text[1:].isdigit()):
+    # ASCII digits that fit a Postgres bigint: anything else is not a cursor we made.
+    digits = text[1:]
+    if not (text.startswith("p") and digits.isascii() and digits.isdigit() and len(digits) <= _MAX_DIGITS):
         raise InvalidField("after", "after must be the `next` cursor of a previous page.")
-    return int(text[1:])
+    return int(digits)
 
 
 def event_view(event: RecordedEvent) -> bodies.EventView:
