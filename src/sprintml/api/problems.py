@@ -69,6 +69,21 @@ def problem(
 
 
 _MSGSPEC_PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
+# msgspec names an unknown or missing field in its message, at the path of the object that holds it.
+_NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `(?P<name>[^`]+)`")
+# The handlers' body parameter: Litestar reports the body's root as this key.
+_BODY_PARAMETER = "data"
+
+
+def _field_path(key: str, source: Any, message: str) -> str:
+    match = _MSGSPEC_PATH.search(message)
+    path = match.group("path") if match else key
+    if source == "body" and path == _BODY_PARAMETER:
+        path = ""
+    named = _NAMED_FIELD.search(message)
+    if named:
+        path = f"{path}.{named.group('name')}" if path else named.group("name")
+    return path or "body"
 
 
 def _field_errors(extra: Any) -> list[dict[str, str]]:
@@ -77,9 +92,11 @@ def _field_errors(extra: Any) -> list[dict[str, str]]:
     for item in extra if isinstance(extra, list) else []:
         message = str(item.get("message", "")) if isinstance(item, Mapping) else str(item)
         key = str(item.get("key", "")) if isinstance(item, Mapping) else ""
-        match = _MSGSPEC_PATH.search(message)
-        field = match.group("path") if match else key
-        errors.append({"field": field or "body", "message": _MSGSPEC_PATH.sub("", message)})
+        source = item.get("source") if isinstance(item, Mapping) else None
+        if source == "body" and key == _BODY_PARAMETER and message == repr(_BODY_PARAMETER):
+            # An empty body where one is required surfaces as Litestar's KeyError('data').
+            message = "A JSON body is required."
+        errors.append({"field": _field_path(key, source, message), "message": _MSGSPEC_PATH.sub("", message)})
     return errors
 
 
