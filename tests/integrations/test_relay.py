@@ -1,22 +1,26 @@
 """The outbox relay on a real Postgres and a real nats-server."""
 
+from __future__ import annotations
+
 import asyncio
 import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nats
 import pytest
 from nats.js import JetStreamContext
 from nats.js.api import RawStreamMsg
 
-from conftest import NatsServer, Target
 from sprintml.eventstore import Metadata, NewEvent, PostgresEventStore, RecordedEvent
 from sprintml.eventstore.followers import load_checkpoint, save_checkpoint
 from sprintml.integrations import RelayStatus, ensure_stream, relay_in_background, relay_lag, run_relay, stream_config
+
+if TYPE_CHECKING:  # only for annotations: every test folder's conftest is named `conftest`
+    from conftest import NatsServer, Target
 
 INFRA_STREAM = Path(__file__).parents[2] / "infra" / "nats" / "sprintml-stream.json"
 FAST = {"max_backoff": 0.3, "poll_interval": 0.2, "ack_timeout": 2.0}
