@@ -148,10 +148,13 @@ class Rows:
             for key in wanted:
                 rows.known.setdefault(key, None)
 
-    async def flush(self, connection: Connection) -> None:
-        """Write every change since the last flush (call it inside the batch's transaction)."""
+    async def flush(self, connection: Connection, *, appends_only: bool = False) -> None:
+        """Write every change since the last flush (call it inside the batch's transaction).
+
+        `appends_only` writes only the rows of append-only tables, which nothing reads back.
+        """
         for rows in self._tables.values():
-            await _flush_table(connection, rows)
+            await _flush_table(connection, rows, appends_only)
 
     def forget(self) -> None:
         """Drop cached rows (not complete sets, whose cache is the truth) before the next batch."""
@@ -162,7 +165,7 @@ class Rows:
             rows.stored.clear()
 
 
-async def _flush_table(connection: Connection, rows: _TableRows) -> None:
+async def _flush_table(connection: Connection, rows: _TableRows, appends_only: bool) -> None:
     table = rows.table
     names = table.column_names
     if rows.appended:
@@ -170,7 +173,7 @@ async def _flush_table(connection: Connection, rows: _TableRows) -> None:
             table.name, records=rows.appended, columns=names, schema_name=rows.schema
         )
         rows.appended = []
-    if not rows.dirty:
+    if appends_only or not rows.dirty:
         return
     fresh: list[tuple[Any, ...]] = []
     changed: list[Row] = []
