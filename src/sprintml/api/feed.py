@@ -1,7 +1,6 @@
 """The global event feed and one stream's audit history."""
 
 import base64
-import binascii
 from typing import Annotated
 
 import msgspec
@@ -32,7 +31,7 @@ def decode_cursor(cursor: str | None) -> int:
         return 0
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError):  # binascii.Error, and ValueError for non-ASCII input such as "Ä"
         text = ""
     # ASCII digits that fit a Postgres bigint: anything else is not a cursor we made.
     digits = text[1:]
