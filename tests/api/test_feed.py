@@ -89,6 +89,7 @@ def cursor_of(text: str) -> str:
         cursor_of("p" + "9" * 30),
         cursor_of("p\u00b2"),
         "x" * 101,
+        "%C3%84%07",
     ],
 )
 async def test_the_feed_and_stream_history_reject_a_cursor_they_did_not_make(
