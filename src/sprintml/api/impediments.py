@@ -60,14 +60,14 @@ class ImpedimentController(Controller):
     path = "/impediments/{impediment_id:str}"
     tags = ["impediments"]
 
-    @post("/acknowledge", guards=[requires_scrum_master], summary="Acknowledge an open impediment")
+    @post("/acknowledge", status_code=200, guards=[requires_scrum_master], summary="Acknowledge an open impediment")
     async def acknowledge(self, impediment_id: PathId, writer: NamedDependency[Writer]) -> Response[bodies.Written]:
         command = impediment.AcknowledgeImpediment(impediment_id=impediment_id, now=writer.now)
         return await writer.write(
             IMPEDIMENT, impediment_id, lambda state: impediment.decide(command, state), written(impediment_id)
         )
 
-    @post("/escalate", guards=[requires_scrum_master], summary="Escalate an impediment")
+    @post("/escalate", status_code=200, guards=[requires_scrum_master], summary="Escalate an impediment")
     async def escalate(
         self, impediment_id: PathId, writer: NamedDependency[Writer], data: JSONBody[bodies.Reason | None] = None
     ) -> Response[bodies.Written]:
@@ -78,7 +78,12 @@ class ImpedimentController(Controller):
             IMPEDIMENT, impediment_id, lambda state: impediment.decide(command, state), written(impediment_id)
         )
 
-    @post("/resolve", guards=[requires_scrum_master_or_member], summary="Resolve an impediment (once until reopened)")
+    @post(
+        "/resolve",
+        status_code=200,
+        guards=[requires_scrum_master_or_member],
+        summary="Resolve an impediment (once until reopened)",
+    )
     async def resolve(
         self, impediment_id: PathId, writer: NamedDependency[Writer], data: JSONBody[bodies.Resolve | None] = None
     ) -> Response[bodies.Written]:
@@ -89,7 +94,7 @@ class ImpedimentController(Controller):
             IMPEDIMENT, impediment_id, lambda state: impediment.decide(command, state), written(impediment_id)
         )
 
-    @post("/reopen", guards=[requires_scrum_master], summary="Reopen a resolved impediment")
+    @post("/reopen", status_code=200, guards=[requires_scrum_master], summary="Reopen a resolved impediment")
     async def reopen(
         self, impediment_id: PathId, writer: NamedDependency[Writer], data: JSONBody[bodies.Reason | None] = None
     ) -> Response[bodies.Written]:

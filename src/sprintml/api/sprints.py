@@ -91,7 +91,12 @@ class SprintController(Controller):
         view = await sprint_view(handler, sprint_id, await resolve_as_of(handler, as_of))
         return Response(view, headers={"ETag": etag(view.version)})
 
-    @post("/commitments", guards=[requires_scrum_master], summary="Commit items; flags going over capacity")
+    @post(
+        "/commitments",
+        status_code=200,
+        guards=[requires_scrum_master],
+        summary="Commit items; flags going over capacity",
+    )
     async def commit(
         self,
         sprint_id: PathId,
@@ -125,7 +130,7 @@ class SprintController(Controller):
 
         return await writer.write(SPRINT, sprint_id, lambda state: sprint.decide(command, state), reply)
 
-    @post("/start", guards=[requires_scrum_master], summary="Start the sprint (once, after planning)")
+    @post("/start", status_code=200, guards=[requires_scrum_master], summary="Start the sprint (once, after planning)")
     async def start(self, sprint_id: PathId, writer: NamedDependency[Writer]) -> Response[bodies.Written]:
         command = sprint.StartSprint(sprint_id=sprint_id, now=writer.now)
         return await writer.write(SPRINT, sprint_id, lambda state: sprint.decide(command, state), written(sprint_id))
@@ -188,7 +193,10 @@ class SprintController(Controller):
         )
 
     @post(
-        "/items/{item_id:str}/progress", guards=[requires_scrum_master_or_member], summary="Move an item on the board"
+        "/items/{item_id:str}/progress",
+        status_code=200,
+        guards=[requires_scrum_master_or_member],
+        summary="Move an item on the board",
     )
     async def progress(
         self, sprint_id: PathId, item_id: PathId, data: JSONBody[bodies.Progress], writer: NamedDependency[Writer]
@@ -202,7 +210,7 @@ class SprintController(Controller):
         )
         return await writer.write(SPRINT, sprint_id, lambda state: sprint.decide(command, state), written(sprint_id))
 
-    @post("/scope-changes", guards=[requires_scrum_master], summary="Add or remove items mid-sprint")
+    @post("/scope-changes", status_code=200, guards=[requires_scrum_master], summary="Add or remove items mid-sprint")
     async def change_scope(
         self,
         sprint_id: PathId,
@@ -216,7 +224,9 @@ class SprintController(Controller):
         command = sprint.ChangeScope(sprint_id=sprint_id, add=added, remove=data.remove, now=writer.now)
         return await writer.write(SPRINT, sprint_id, lambda state: sprint.decide(command, state), written(sprint_id))
 
-    @post("/review", guards=[requires_scrum_master], summary="Sprint review: accepted items and feedback")
+    @post(
+        "/review", status_code=200, guards=[requires_scrum_master], summary="Sprint review: accepted items and feedback"
+    )
     async def review(
         self, sprint_id: PathId, data: JSONBody[bodies.Review], writer: NamedDependency[Writer]
     ) -> Response[bodies.Written]:
@@ -226,7 +236,12 @@ class SprintController(Controller):
         )
         return await writer.write(SPRINT, sprint_id, lambda state: sprint.decide(command, state), written(sprint_id))
 
-    @post("/retrospective", guards=[requires_scrum_master], summary="Retrospective with owned action items")
+    @post(
+        "/retrospective",
+        status_code=200,
+        guards=[requires_scrum_master],
+        summary="Retrospective with owned action items",
+    )
     async def retrospective(
         self,
         sprint_id: PathId,
@@ -248,7 +263,12 @@ class SprintController(Controller):
         )
         return await writer.write(SPRINT, sprint_id, lambda state: sprint.decide(command, state), written(sprint_id))
 
-    @post("/close", guards=[requires_scrum_master], summary="Close: velocity recorded, unfinished items return")
+    @post(
+        "/close",
+        status_code=200,
+        guards=[requires_scrum_master],
+        summary="Close: velocity recorded, unfinished items return",
+    )
     async def close(self, sprint_id: PathId, writer: NamedDependency[Writer]) -> Response[bodies.Written]:
         command = sprint.CloseSprint(sprint_id=sprint_id, now=writer.now)
         return await writer.write(SPRINT, sprint_id, lambda state: sprint.decide(command, state), written(sprint_id))
