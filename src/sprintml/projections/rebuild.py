@@ -30,7 +30,7 @@ from sprintml.projections.catalog import follower_name, select
 from sprintml.projections.projection import Projection
 from sprintml.projections.registry import decode_data
 from sprintml.projections.rows import Rows
-from sprintml.projections.runner import ensure_checkpoint, lock_checkpoint
+from sprintml.projections.runner import ensure_checkpoint, lock_checkpoint, read_after
 
 SHADOW_SCHEMA: Final = "sprintml_rebuild"
 _LOCK: Final = "sprintml:projections-rebuild"
@@ -115,7 +115,7 @@ class _Rebuild:
                 names = ", ".join(projection.name for projection in self.projections)
                 task = bar.add_task(names, total=head, rate=0.0)
                 unflushed = 0
-                while batch := await self.store.read_all(self.position, self.batch_size):
+                while batch := await read_after(self.store, self.position, self.batch_size):
                     self._apply(batch)
                     unflushed += len(batch)
                     if unflushed >= flush_every:
@@ -164,7 +164,7 @@ class _Rebuild:
             names = sorted(follower_name(projection.name) for projection in self.projections)
             live = [await lock_checkpoint(connection, name) for name in names]
             # The live tables may be ahead: catch the shadow up while the runners wait on the locks.
-            while self.position < max(live) and (batch := await self.store.read_all(self.position, self.batch_size)):
+            while self.position < max(live) and (batch := await read_after(self.store, self.position, self.batch_size)):
                 self._apply(batch)
             await self.rows.flush(connection)
             schema = await connection.fetchval("SELECT current_schema()")

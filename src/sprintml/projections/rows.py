@@ -11,6 +11,7 @@ Row = dict[str, Any]
 Key = tuple[Any, ...]
 
 _decode_json = msgspec.json.decode
+_encode_json = msgspec.json.encode
 
 
 class Table(msgspec.Struct, frozen=True, kw_only=True):
@@ -193,6 +194,11 @@ async def _flush_table(connection: Connection, rows: _TableRows, appends_only: b
     if gone:
         await connection.execute(rows.sql.delete, *([key[i] for key in gone] for i in range(len(table.key))))
     if changed:
-        await connection.execute(rows.sql.upsert, *([row[column] for row in changed] for column in names))
+        columns = [[row[column] for row in changed] for column in names]
+        for index, column in enumerate(names):
+            if column in rows.json_columns:
+                # As raw JSON: asyncpg would read a list value as one more array dimension.
+                columns[index] = [msgspec.Raw(_encode_json(value)) for value in columns[index]]
+        await connection.execute(rows.sql.upsert, *columns)
     if fresh:
         await connection.copy_records_to_table(table.name, records=fresh, columns=names, schema_name=rows.schema)

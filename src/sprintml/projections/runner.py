@@ -58,6 +58,19 @@ def decode_batch(projection: Projection, batch: Sequence[RecordedEvent]) -> Deco
     return decoded
 
 
+async def read_after(store: PostgresEventStore, position: int, limit: int) -> list[RecordedEvent]:
+    """The next events of the feed after `position`.
+
+    The store fences again only for a reader at or past its last fence, so positions of
+    rolled-back appends at the end of the fenced range would look like the end of the feed for
+    ever; asking for the head fences afresh, then the read goes past them.
+    """
+    batch = await store.read_all(position, limit)
+    if not batch and await store.head_position() > position:
+        batch = await store.read_all(position, limit)
+    return batch
+
+
 class ProjectionRunner:
     """Applies the feed to one projection's tables; the checkpoint moves in the same transaction."""
 
@@ -76,7 +89,7 @@ class ProjectionRunner:
                 await ensure_checkpoint(connection, self.checkpoint_name)
                 self.position = await lock_checkpoint(connection, self.checkpoint_name)
         # Read before the transaction, so a batch holds one pooled connection, not two.
-        batch = await self.store.read_all(self.position, self.batch_size)
+        batch = await read_after(self.store, self.position, self.batch_size)
         if not batch:
             return 0
         async with pool.acquire() as connection, connection.transaction():
