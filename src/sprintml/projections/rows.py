@@ -27,7 +27,9 @@ class Table(msgspec.Struct, frozen=True, kw_only=True):
         return tuple(name for name, _ in self.columns)
 
     def key_of(self, row: Row) -> Key:
-        return tuple(row[column] for column in self.key)
+        if len(self.key) == 1:
+            return (row[self.key[0]],)
+        return tuple([row[column] for column in self.key])
 
 
 def qualified(table: Table, schema: str | None) -> str:
@@ -110,10 +112,11 @@ class Rows:
             return None
         raise KeyError(f"{table.name} {key} was not asked for with need()")
 
-    def put(self, table: Table, row: Row) -> None:
+    def put(self, table: Table, row: Row, key: Key | None = None) -> None:
         """Insert or replace a row (whose key was asked for, or which is new in a complete set)."""
         rows = self._tables[table.name]
-        key = table.key_of(row)
+        if key is None:
+            key = table.key_of(row)
         if not self.complete and key not in rows.known:
             raise KeyError(f"{table.name} {key} was not asked for with need()")
         rows.known[key] = row

@@ -102,11 +102,15 @@ class SprintBoard:
         if isinstance(event, SprintPlanned):
             rows.put(SPRINTS, _planned(sprint_id, event, recorded.version))
             return
-        sprint = rows.get(SPRINTS, (sprint_id,))
+        key = (sprint_id,)
+        sprint = rows.get(SPRINTS, key)
         if sprint is None:
             return  # an event of a sprint never planned: nothing to show
         sprint["version"] = recorded.version
-        rows.put(SPRINTS, sprint)
+        rows.put(SPRINTS, sprint, key)
+        if type(event) is ItemProgressed:  # most of a sprint's events: the short way first
+            _progress(rows, sprint, event, recorded.position)
+            return
         changes = _Changes(rows, sprint, recorded.position)
         match event:
             case ItemsCommitted():
@@ -129,13 +133,6 @@ class SprintBoard:
                     _add_item(rows, sprint_id, item.item_id, item.points, recorded.position, index)
                     changes.add("added", on, item.item_id, item.points, event.reason)
                 sprint.update(committed_points=event.committed_points, over_capacity=event.over_capacity)
-            case ItemProgressed():
-                row = rows.get(SPRINT_ITEMS, (sprint_id, event.item_id))
-                if row is not None:
-                    row.update(status=event.status, remaining_points=event.remaining_points)
-                    rows.put(SPRINT_ITEMS, row)
-                    on = utc_date(event.progressed_at)
-                    changes.add("progress", on, event.item_id, event.remaining_points, "")
             case SprintStarted():
                 sprint.update(status="active", started_at=event.started_at)
             case SprintClosed():
@@ -162,6 +159,20 @@ class _Changes:
         values = (self._sprint["sprint_id"], self._position, self._seq, kind, on, item_id, points, before_start, reason)
         self._rows.append(SPRINT_CHANGES, values)
         self._seq += 1
+
+
+def _progress(rows: Rows, sprint: Row, event: ItemProgressed, position: int) -> None:
+    item_key = (sprint["sprint_id"], event.item_id)
+    row = rows.get(SPRINT_ITEMS, item_key)
+    if row is None:
+        return  # progress on an item no longer in the sprint
+    row["status"] = event.status
+    row["remaining_points"] = event.remaining_points
+    rows.put(SPRINT_ITEMS, row, item_key)
+    on = utc_date(event.progressed_at)
+    before_start = sprint["status"] == "planned"
+    change = (sprint["sprint_id"], position, 0, "progress", on, event.item_id, event.remaining_points, before_start, "")
+    rows.append(SPRINT_CHANGES, change)
 
 
 def _add_item(rows: Rows, sprint_id: str, item_id: str, points: int, position: int, index: int) -> None:
