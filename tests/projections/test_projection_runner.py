@@ -11,10 +11,11 @@ from projection_history import at, catch_up, record, unique
 
 from sprintml.domain.decider import Event
 from sprintml.domain.impediment import ImpedimentRaised, ImpedimentResolved
-from sprintml.eventstore import PostgresEventStore, RecordedEvent
+from sprintml.eventstore import PostgresEventStore
 from sprintml.eventstore.followers import LostLeadership, leadership, load_checkpoint
 from sprintml.projections import EVENT_CLASSES, ProjectionRunner, follower_name
 from sprintml.projections.impediment_board import ImpedimentBoard
+from sprintml.projections.projection import Envelope
 from sprintml.projections.rows import Rows, Table
 from sprintml.projections.runner import follow
 
@@ -34,10 +35,10 @@ class EventLog:
         self.runner = runner
         self.poison_position = poison_position
 
-    def need(self, event: Event, recorded: RecordedEvent, rows: Rows) -> None:
+    def need(self, event: Event, recorded: Envelope, rows: Rows) -> None:
         rows.need(COUNT, (1,))
 
-    def apply(self, event: Event, recorded: RecordedEvent, rows: Rows) -> None:
+    def apply(self, event: Event, recorded: Envelope, rows: Rows) -> None:
         if recorded.position == self.poison_position:
             raise RuntimeError("the process died in the middle of a batch")
         rows.append(LOG, (recorded.position, self.runner))

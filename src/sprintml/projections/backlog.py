@@ -6,7 +6,7 @@ from sprintml.domain import backlog
 from sprintml.domain.backlog import ItemAdded, ItemEstimated, ItemRemoved, ItemReprioritized
 from sprintml.domain.decider import Event
 from sprintml.domain.sprint import ItemsCommitted, ScopeChanged, SprintClosed
-from sprintml.eventstore import RecordedEvent
+from sprintml.projections.projection import Envelope
 from sprintml.projections.registry import entity_id
 from sprintml.projections.rows import Rows, Table
 
@@ -50,14 +50,14 @@ class Backlog:
         [cls.__name__ for cls in backlog.EVENT_TYPES] + ["ItemsCommitted", "ScopeChanged", "SprintClosed"]
     )
 
-    def need(self, event: Event, recorded: RecordedEvent, rows: Rows) -> None:
+    def need(self, event: Event, recorded: Envelope, rows: Rows) -> None:
         if isinstance(event, ItemsCommitted | ScopeChanged | SprintClosed):
             for item_id in _sprint_item_ids(event):
                 rows.need(ITEMS, (item_id,))
         else:
             rows.need(ITEMS, (entity_id(recorded.stream_id),))
 
-    def apply(self, event: Event, recorded: RecordedEvent, rows: Rows) -> None:
+    def apply(self, event: Event, recorded: Envelope, rows: Rows) -> None:
         match event:
             case ItemAdded():
                 rows.put(ITEMS, _added(event, recorded.version))

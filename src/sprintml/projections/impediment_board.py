@@ -11,8 +11,8 @@ from sprintml.domain.impediment import (
     ImpedimentReopened,
     ImpedimentResolved,
 )
-from sprintml.eventstore import RecordedEvent
 from sprintml.metrics import severity_rank
+from sprintml.projections.projection import Envelope
 from sprintml.projections.registry import entity_id
 from sprintml.projections.rows import Rows, Table
 
@@ -47,10 +47,10 @@ class ImpedimentBoard:
     tables = (IMPEDIMENTS,)
     handles = frozenset(cls.__name__ for cls in EVENT_TYPES)
 
-    def need(self, event: Event, recorded: RecordedEvent, rows: Rows) -> None:
+    def need(self, event: Event, recorded: Envelope, rows: Rows) -> None:
         rows.need(IMPEDIMENTS, (entity_id(recorded.stream_id),))
 
-    def apply(self, event: Event, recorded: RecordedEvent, rows: Rows) -> None:
+    def apply(self, event: Event, recorded: Envelope, rows: Rows) -> None:
         key = (entity_id(recorded.stream_id),)
         if isinstance(event, ImpedimentRaised):
             rows.put(IMPEDIMENTS, _raised(event, recorded.version))

@@ -4,8 +4,23 @@ import datetime as dt
 from typing import Protocol
 
 from sprintml.domain.decider import Event
-from sprintml.eventstore import RecordedEvent
 from sprintml.projections.rows import Rows, Table
+
+
+class Envelope(Protocol):
+    """What a projection may use of a recorded event besides its data (a RecordedEvent has it all).
+
+    Only this much, so a rebuild can read just these columns of the feed.
+    """
+
+    @property
+    def position(self) -> int: ...
+
+    @property
+    def stream_id(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
 
 
 class Projection(Protocol):
@@ -24,9 +39,9 @@ class Projection(Protocol):
     @property
     def handles(self) -> frozenset[str]: ...
 
-    def need(self, event: Event, recorded: RecordedEvent, rows: Rows) -> None: ...
+    def need(self, event: Event, recorded: Envelope, rows: Rows) -> None: ...
 
-    def apply(self, event: Event, recorded: RecordedEvent, rows: Rows) -> None: ...
+    def apply(self, event: Event, recorded: Envelope, rows: Rows) -> None: ...
 
 
 def utc_date(instant: dt.datetime) -> dt.date:

@@ -32,7 +32,7 @@ def encode_event(event: Event) -> tuple[str, msgspec.Raw]:
     return type(event).__name__, msgspec.Raw(_encode(msgspec.structs.asdict(event)))
 
 
-def decode_data(type_name: str, data: bytes | msgspec.Raw) -> Event | None:
+def decode_data(type_name: str, data: str | bytes | msgspec.Raw) -> Event | None:
     """The event of a stored type and data; None for a type this code has no class for."""
     decoder = _DECODERS.get(type_name)
     if decoder is None:

@@ -13,8 +13,7 @@ from sprintml.domain.sprint import (
     SprintPlanned,
     SprintStarted,
 )
-from sprintml.eventstore import RecordedEvent
-from sprintml.projections.projection import utc_date
+from sprintml.projections.projection import Envelope, utc_date
 from sprintml.projections.registry import entity_id
 from sprintml.projections.rows import Row, Rows, Table
 
@@ -82,7 +81,7 @@ class SprintBoard:
     tables = (SPRINTS, SPRINT_ITEMS, SPRINT_CHANGES)
     handles = frozenset(cls.__name__ for cls in EVENT_TYPES)
 
-    def need(self, event: Event, recorded: RecordedEvent, rows: Rows) -> None:
+    def need(self, event: Event, recorded: Envelope, rows: Rows) -> None:
         sprint_id = entity_id(recorded.stream_id)
         rows.need(SPRINTS, (sprint_id,))
         match event:
@@ -97,7 +96,7 @@ class SprintBoard:
         for item_id in item_ids:
             rows.need(SPRINT_ITEMS, (sprint_id, item_id))
 
-    def apply(self, event: Event, recorded: RecordedEvent, rows: Rows) -> None:
+    def apply(self, event: Event, recorded: Envelope, rows: Rows) -> None:
         sprint_id = entity_id(recorded.stream_id)
         if isinstance(event, SprintPlanned):
             rows.put(SPRINTS, _planned(sprint_id, event, recorded.version))

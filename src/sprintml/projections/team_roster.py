@@ -13,7 +13,7 @@ from sprintml.domain.team import (
     TimeOffCancelled,
     TimeOffScheduled,
 )
-from sprintml.eventstore import RecordedEvent
+from sprintml.projections.projection import Envelope
 from sprintml.projections.registry import entity_id
 from sprintml.projections.rows import Rows, Table
 
@@ -53,14 +53,14 @@ class TeamRoster:
     tables = (TEAMS, MEMBERS)
     handles = frozenset(cls.__name__ for cls in EVENT_TYPES)
 
-    def need(self, event: Event, recorded: RecordedEvent, rows: Rows) -> None:
+    def need(self, event: Event, recorded: Envelope, rows: Rows) -> None:
         team_id = entity_id(recorded.stream_id)
         rows.need(TEAMS, (team_id,))
         member_id = getattr(event, "member_id", None)
         if member_id is not None:
             rows.need(MEMBERS, (team_id, member_id))
 
-    def apply(self, event: Event, recorded: RecordedEvent, rows: Rows) -> None:
+    def apply(self, event: Event, recorded: Envelope, rows: Rows) -> None:
         team_id = entity_id(recorded.stream_id)
         if isinstance(event, TeamCreated):
             rows.put(
