@@ -94,23 +94,28 @@ class ProjectionRunner:
             return 0
         async with pool.acquire() as connection, connection.transaction():
             position = await lock_checkpoint(connection, self.checkpoint_name)
-            if position != self.position:
-                # Someone else moved it (a rebuild swapped its tables in): read from there instead.
-                self.position = position
-                return await self.step(leader)
-            rows = Rows(self.projection.tables)
-            decoded = decode_batch(self.projection, batch)
-            for event, recorded in decoded:
-                self.projection.need(event, recorded, rows)
-            await rows.load(connection)
-            for event, recorded in decoded:
-                self.projection.apply(event, recorded, rows)
-            await rows.flush(connection)
-            await save_checkpoint(connection, self.checkpoint_name, batch[-1].position)
-            if leader is not None:
-                await leader.check()  # a deposed leader must not commit
+            if position == self.position:
+                await self._apply(connection, batch, leader)
+        if position != self.position:
+            # Someone else moved it (a rebuild swapped its tables in): read from there instead,
+            # once this transaction has let go of the checkpoint's lock.
+            self.position = position
+            return await self.step(leader)
         self.position = batch[-1].position
         return len(batch)
+
+    async def _apply(self, connection: Connection, batch: list[RecordedEvent], leader: Leadership | None) -> None:
+        rows = Rows(self.projection.tables)
+        decoded = decode_batch(self.projection, batch)
+        for event, recorded in decoded:
+            self.projection.need(event, recorded, rows)
+        await rows.load(connection)
+        for event, recorded in decoded:
+            self.projection.apply(event, recorded, rows)
+        await rows.flush(connection)
+        await save_checkpoint(connection, self.checkpoint_name, batch[-1].position)
+        if leader is not None:
+            await leader.check()  # a deposed leader must not commit
 
     async def catch_up(self, leader: Leadership | None = None) -> int:
         """Apply batches until the feed has no more; answer how many events were read."""
