@@ -190,6 +190,9 @@ async def follow(
             log.warning("projection %s: lost its lock; another instance takes over", projection.name)
         except _CONNECTION_ERRORS:
             log.warning("projection %s: database error; retrying", projection.name, exc_info=True)
+        except Exception:
+            # A bug meeting some event: the batch rolled back; say so, and try again (the lag shows it).
+            log.exception("projection %s: failed to apply a batch; retrying", projection.name)
         if not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), retry_interval)
