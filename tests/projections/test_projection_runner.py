@@ -184,7 +184,8 @@ async def test_a_runner_whose_lock_connection_dies_stops(
     await wait_for_log(log_store, 3)
     killed = await log_store.pool.fetchval(
         "SELECT pg_terminate_backend(pid) FROM pg_locks "
-        "WHERE locktype = 'advisory' AND objid::int4 = hashtext('sprintml:' || $1) AND granted",
+        "WHERE locktype = 'advisory' AND objid::int4 = hashtext('sprintml:' || $1) AND granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         name,
     )
     assert killed
