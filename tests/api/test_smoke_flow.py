@@ -8,7 +8,8 @@ async def test_a_scrum_master_runs_a_whole_sprint(client: Client, auth: dict[str
     team = unique_id("team")
     r = await client.post("/teams", json={"id": team, "name": "Platform"}, headers=sm)
     assert r.status_code == 201, r.text
-    assert r.json()["version"] == 1 and r.headers["etag"] == '"1"'
+    assert r.json()["version"] == 1
+    assert r.headers["etag"] == '"1"'
     for m in ("ana", "bo"):
         r = await client.post(
             f"/teams/{team}/members",

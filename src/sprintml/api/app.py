@@ -12,6 +12,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 import sprintml
 from sprintml.accounts import TokenStore
+from sprintml.api.allocations import AllocationController
 from sprintml.api.auth import PUBLIC_PATTERN, BearerTokenMiddleware
 from sprintml.api.backlog import BacklogController
 from sprintml.api.deps import provide_handler, provide_writer
@@ -35,6 +36,7 @@ CONTROLLERS = [
     TeamImpedimentController,
     ImpedimentController,
     FeedController,
+    AllocationController,
 ]
 
 

@@ -243,3 +243,48 @@ class StreamHistory(Reply, frozen=True, kw_only=True):
     version: int
     events: list[EventView]
     next: str | None
+
+
+# -- allocation -----------------------------------------------------------------------------
+
+
+class PlanWritten(Written, frozen=True, kw_only=True):
+    status: Literal["proposed", "approved", "rejected"]
+    output: Any
+
+
+class PlanView(Reply, frozen=True, kw_only=True):
+    id: str
+    status: Literal["proposed", "approved", "rejected"]
+    solver_version: str
+    input: dict[str, Any]
+    output: dict[str, Any]
+    proposed_at: dt.datetime | None
+    approved_at: dt.datetime | None
+    version: int
+
+
+class AllocatedHours(Reply, frozen=True, kw_only=True):
+    engineer: str
+    project: str
+    skill: str
+    hours: int
+
+
+class EngineerAllocation(Reply, frozen=True, kw_only=True):
+    engineer: str
+    hours: int
+    assignments: list[AllocatedHours]
+
+
+class ProjectAllocation(Reply, frozen=True, kw_only=True):
+    project: str
+    hours: int
+    gpus: int
+    assignments: list[AllocatedHours]
+
+
+class CurrentAllocation(Reply, frozen=True, kw_only=True):
+    plan_id: str | None
+    engineers: list[EngineerAllocation]
+    projects: list[ProjectAllocation]

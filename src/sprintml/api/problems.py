@@ -4,12 +4,14 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import msgspec
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 
 from sprintml.application import PreconditionFailed
 from sprintml.domain.errors import DomainError, NotFound, RuleViolated
 from sprintml.eventstore import ConcurrencyError, DuplicateEventIds, InvalidEvent
+from sprintml.solver import AllocationInputError, UnsatisfiableAllocation
 
 PROBLEM_BASE = "https://sprintml.dev/problems/"
 
@@ -154,6 +156,15 @@ def _from_invalid_event(exc: InvalidEvent | DuplicateEventIds) -> ProblemDetails
     return problem(422, str(exc))
 
 
+def _from_allocation_input(exc: AllocationInputError) -> ProblemDetailsException:
+    errors = [
+        {k: v for k, v in msgspec.structs.asdict(p).items() if v is not None} | {"message": p.detail}
+        for p in exc.problems
+    ]
+    kind = "cannot be satisfied" if isinstance(exc, UnsatisfiableAllocation) else "is invalid"
+    return problem(422, f"The allocation input {kind}: {len(errors)} problem(s).", errors=errors)
+
+
 MAPPINGS: dict[type[Exception], Callable[[Any], ProblemDetailsException]] = {
     ValidationException: _from_validation,
     HTTPException: _from_http,
@@ -163,6 +174,7 @@ MAPPINGS: dict[type[Exception], Callable[[Any], ProblemDetailsException]] = {
     ConcurrencyError: _from_concurrency,
     InvalidEvent: _from_invalid_event,
     DuplicateEventIds: _from_invalid_event,
+    AllocationInputError: _from_allocation_input,
 }
 
 

@@ -4,11 +4,18 @@ from typing import Any, Final
 
 import msgspec
 
-from sprintml.domain import backlog, impediment, sprint, team
+from sprintml.domain import allocation, backlog, impediment, sprint, team
 from sprintml.domain.decider import Event
 
 EVENT_CLASSES: Final[dict[str, type[Event]]] = {
-    cls.__name__: cls for cls in (*team.EVENT_TYPES, *backlog.EVENT_TYPES, *sprint.EVENT_TYPES, *impediment.EVENT_TYPES)
+    cls.__name__: cls
+    for cls in (
+        *team.EVENT_TYPES,
+        *backlog.EVENT_TYPES,
+        *sprint.EVENT_TYPES,
+        *impediment.EVENT_TYPES,
+        *allocation.EVENT_TYPES,
+    )
 }
 
 _encoder = msgspec.json.Encoder()

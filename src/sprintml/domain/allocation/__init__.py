@@ -1,0 +1,41 @@
+"""The `plan-{id}` streams and the `allocation-current` stream: proposed, approved and rejected plans."""
+
+from sprintml.domain.allocation.plans import (
+    CURRENT_ALLOCATION_ID,
+    EVENT_TYPES,
+    AllocationPlanApproved,
+    AllocationPlanProposed,
+    AllocationPlanRejected,
+    ApprovePlan,
+    CurrentAllocationState,
+    CurrentPlanChanged,
+    PlanState,
+    ProposePlan,
+    decide_approval,
+    decide_current,
+    decide_proposal,
+    evolve_current,
+    evolve_plan,
+    initial_current,
+    initial_plan,
+)
+
+__all__ = [
+    "CURRENT_ALLOCATION_ID",
+    "EVENT_TYPES",
+    "AllocationPlanApproved",
+    "AllocationPlanProposed",
+    "AllocationPlanRejected",
+    "ApprovePlan",
+    "CurrentAllocationState",
+    "CurrentPlanChanged",
+    "PlanState",
+    "ProposePlan",
+    "decide_approval",
+    "decide_current",
+    "decide_proposal",
+    "evolve_current",
+    "evolve_plan",
+    "initial_current",
+    "initial_plan",
+]
