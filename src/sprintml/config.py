@@ -17,7 +17,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     slack_signing_secret: str | None = None
     admin_token: str | None = None
     run_projections: bool = True
+    """Run the projection runners inside `serve` (off: `sprintml projections run` elsewhere)."""
     run_relay: bool = True
+    """Run the NATS relay inside `serve` when `nats_url` is set (off: `sprintml relay` elsewhere)."""
+    run_slack_poster: bool = True
+    """Post impediments to the teams' Slack webhooks from inside `serve`."""
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -38,4 +42,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         admin_token=env.get("SPRINTML_ADMIN_TOKEN") or None,
         run_projections=_flag(env.get("SPRINTML_RUN_PROJECTIONS"), True),
         run_relay=_flag(env.get("SPRINTML_RUN_RELAY"), True),
+        run_slack_poster=_flag(env.get("SPRINTML_RUN_SLACK_POSTER"), True),
     )

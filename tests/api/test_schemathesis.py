@@ -28,7 +28,7 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 @pytest.fixture(scope="module")
 def base_url(database_url: str) -> Iterator[str]:
     """The app under uvicorn on a free port, as `sprintml serve` runs it."""
-    app = create_app(Settings(database_url=database_url, run_projections=False, run_relay=False))
+    app = create_app(Settings(database_url=database_url, run_slack_poster=False))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))

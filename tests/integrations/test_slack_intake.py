@@ -16,8 +16,6 @@ from slack_sdk.signature import SignatureVerifier
 
 from sprintml.accounts import TokenStore
 from sprintml.api import create_app
-from sprintml.api.app import CONTROLLERS
-from sprintml.api.slack import SlackController
 from sprintml.application import CommandHandler
 from sprintml.config import Settings
 from sprintml.eventstore import PostgresEventStore
@@ -33,16 +31,11 @@ Client = AsyncTestClient[Litestar]
 SECRET = "test-secret"
 
 
-def app_with_slack(settings: Settings) -> Litestar:
-    app = create_app(settings)
-    if SlackController not in CONTROLLERS:  # until app.py mounts it
-        app.register(SlackController)
-    return app
-
-
 @pytest.fixture(scope="module")
 async def client(database_url: str) -> AsyncIterator[Client]:
-    async with AsyncTestClient(app_with_slack(Settings(database_url=database_url, slack_signing_secret=SECRET))) as c:
+    async with AsyncTestClient(
+        create_app(Settings(database_url=database_url, slack_signing_secret=SECRET, run_slack_poster=False))
+    ) as c:
         yield c
 
 
@@ -268,11 +261,12 @@ async def test_a_stale_but_otherwise_good_event_is_refused(client: Client) -> No
     assert response.status_code == 401
 
 
-async def test_slack_endpoints_answer_503_when_no_signing_secret_is_configured(database_url: str) -> None:
+async def test_slack_endpoints_answer_401_when_no_signing_secret_is_configured(database_url: str) -> None:
     body = command_body(slack_user(), "high something", unique("trig."))
-    async with AsyncTestClient(app_with_slack(Settings(database_url=database_url))) as unconfigured:
+    async with AsyncTestClient(create_app(Settings(database_url=database_url, run_slack_poster=False))) as unconfigured:
         response = await send_command(unconfigured, body)
-    assert response.status_code == 503
+    assert response.status_code == 401
+    assert "SLACK_SIGNING_SECRET" in response.json()["detail"]
     assert response.headers["content-type"].startswith("application/problem+json")
 
 

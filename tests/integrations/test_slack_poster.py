@@ -86,7 +86,7 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture(scope="module")
 async def client(database_url: str) -> AsyncIterator[Client]:
-    async with AsyncTestClient(create_app(Settings(database_url=database_url))) as c:
+    async with AsyncTestClient(create_app(Settings(database_url=database_url, run_slack_poster=False))) as c:
         yield c
 
 

@@ -20,11 +20,16 @@ from sprintml.api.feed import FeedController
 from sprintml.api.health import HealthController
 from sprintml.api.impediments import ImpedimentController, TeamImpedimentController
 from sprintml.api.problems import problem_details_plugin
+from sprintml.api.prometheus import MetricsController, prometheus_config
+from sprintml.api.slack import SlackController
 from sprintml.api.sprints import SprintController, TeamSprintController
 from sprintml.api.teams import TeamController
 from sprintml.application import CommandHandler
 from sprintml.config import Settings
 from sprintml.eventstore import PostgresEventStore
+from sprintml.integrations import relay_in_background
+from sprintml.integrations.slack_poster import slack_poster_in_background
+from sprintml.projections import projections_in_background
 from sprintml.runtime import database_url
 
 CONTROLLERS = [
@@ -37,6 +42,8 @@ CONTROLLERS = [
     ImpedimentController,
     FeedController,
     AllocationController,
+    SlackController,
+    MetricsController,
 ]
 
 
@@ -69,9 +76,22 @@ def create_app(settings: Settings) -> Litestar:
             app.state.tokens = TokenStore(store.pool, settings.admin_token)
             app.state.database_url = url
             try:
-                yield
+                async with followers(store, url):
+                    yield
             finally:
                 await store.close()
+
+    @contextlib.asynccontextmanager
+    async def followers(store: PostgresEventStore, url: str) -> AsyncIterator[None]:
+        """The feed's followers that run inside `serve` unless turned off (each may run alone too)."""
+        async with contextlib.AsyncExitStack() as stack:
+            if settings.run_projections:
+                await stack.enter_async_context(projections_in_background(store, url))
+            if settings.run_relay and settings.nats_url:
+                await stack.enter_async_context(relay_in_background(store, url, settings.nats_url))
+            if settings.run_slack_poster:
+                await stack.enter_async_context(slack_poster_in_background(store, url))
+            yield
 
     def provide_store(state: State) -> PostgresEventStore:
         store: PostgresEventStore = state.store
@@ -85,7 +105,10 @@ def create_app(settings: Settings) -> Litestar:
             "handler": Provide(provide_handler, sync_to_thread=False),
             "writer": Provide(provide_writer),
         },
-        middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATTERN)],
+        middleware=[
+            prometheus_config().middleware,
+            DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATTERN),
+        ],
         plugins=[problem_details_plugin()],
         openapi_config=openapi_config(),
         state=State({"settings": settings}),

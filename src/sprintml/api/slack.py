@@ -46,7 +46,8 @@ def verified_body_check(request: Request[Any, Any, Any], body: bytes) -> None:
     settings: Settings = request.app.state.settings
     secret = settings.slack_signing_secret
     if not secret:
-        raise problem(503, "Slack is not configured here: set SLACK_SIGNING_SECRET.")
+        # No request can be verified, so none is authenticated: a 401 (not a 5xx: the service is fine).
+        raise problem(401, "Slack is not configured here: set SLACK_SIGNING_SECRET to accept Slack's requests.")
     timestamp = request.headers.get("x-slack-request-timestamp")
     signature = request.headers.get("x-slack-signature")
     if timestamp is None or signature is None:
