@@ -2,8 +2,9 @@
 
 import argparse
 import asyncio
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from sprintml.accounts import ROLES, TokenStore
@@ -51,6 +52,50 @@ async def _token(args: argparse.Namespace, settings: Settings) -> int:
         return 1
 
 
+async def _until_signalled(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run a follower until SIGINT or SIGTERM; it stops between batches (checkpoints stay exact)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await run(stop)
+
+
+async def _projections(args: argparse.Namespace, settings: Settings) -> int:
+    from sprintml.projections import RebuildInProgress, UnknownProjection, rebuild, run_projections
+
+    async with database_url(settings) as url, await PostgresEventStore.connect(url) as store:
+        if args.projections_command == "run":
+            print("projections: following the feed (Ctrl-C stops)", file=sys.stderr)
+            await _until_signalled(lambda stop: run_projections(store, url, stop))
+            return 0
+        try:
+            report = await rebuild(store, args.names or None)
+        except (UnknownProjection, RebuildInProgress) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(
+            f"rebuilt {', '.join(report.projections)}: {report.events} events up to position {report.position} "
+            f"in {report.seconds:.1f} s ({report.events_per_second:,.0f} events/s)"
+        )
+        return 0
+
+
+async def _relay(args: argparse.Namespace, settings: Settings) -> int:
+    from sprintml.integrations import run_relay
+
+    if not settings.nats_url:
+        print("error: set NATS_URL: the relay publishes the event log to NATS JetStream", file=sys.stderr)
+        return 2
+    nats_url = settings.nats_url
+    async with database_url(settings) as url, await PostgresEventStore.connect(url) as store:
+        print(f"relay: publishing to {nats_url} (Ctrl-C stops)", file=sys.stderr)
+        await _until_signalled(
+            lambda stop: run_relay(store, url, nats_url, from_position=args.from_position, stop=stop)
+        )
+    return 0
+
+
 def _schemas(args: argparse.Namespace) -> int:
     from sprintml.published_schemas import export
 
@@ -78,6 +123,24 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = token_commands.add_parser("revoke", help="revoke a token by its id")
     revoke.add_argument("token_id")
 
+    projections = commands.add_parser("projections", help="the read models")
+    projection_commands = projections.add_subparsers(dest="projections_command", required=True)
+    projection_commands.add_parser("run", help="run the projections alone (one active runner per projection)")
+    rebuild = projection_commands.add_parser(
+        "rebuild", help="replay from zero into new tables, swapped in once caught up (the API keeps serving)"
+    )
+    rebuild.add_argument("names", nargs="*", metavar="NAME", help="projections to rebuild (default: all)")
+
+    relay = commands.add_parser("relay", help="relay the event log to NATS JetStream alone (NATS_URL)")
+    relay.add_argument(
+        "--from",
+        dest="from_position",
+        type=int,
+        default=None,
+        metavar="POSITION",
+        help="publish the events after this position (default: resume at the checkpoint, or from the first event)",
+    )
+
     schemas = commands.add_parser("schemas", help="published JSON Schemas")
     schema_commands = schemas.add_subparsers(dest="schemas_command", required=True)
     export = schema_commands.add_parser("export", help="write schemas/ from the code")
@@ -95,6 +158,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_migrate(settings))
         case "token":
             return asyncio.run(_token(args, settings))
+        case "projections":
+            return asyncio.run(_projections(args, settings))
+        case "relay":
+            return asyncio.run(_relay(args, settings))
         case "schemas":
             return _schemas(args)
     return 2
