@@ -87,3 +87,16 @@ async def test_a_rolled_back_append_leaves_a_hole_not_a_skip(fresh_database_url:
         await store.append("hole-b", 0, [after])
         feed = await store.read_all(0)
         assert [e.stream_id for e in feed] == ["hole-a", "hole-b"]
+
+
+async def test_a_reader_past_a_fence_of_holes_still_sees_the_next_event(fresh_database_url: str) -> None:
+    """The fence may land on a position an append drew and rolled back: the reader must look past it."""
+    async with await PostgresEventStore.connect(fresh_database_url) as store:
+        first = NewEvent(event_id=uuid.uuid4(), type="T", data={}, metadata=METADATA)
+        await store.append("fence-a", 0, [first])
+        [recorded] = await store.read_all(0)
+        await store.pool.fetchval("SELECT nextval('events_position_seq')")  # drawn, never committed
+        assert await store.read_all(recorded.position) == [], "the fence now covers only a hole"
+        later = NewEvent(event_id=uuid.uuid4(), type="T", data={}, metadata=METADATA)
+        await store.append("fence-b", 0, [later])
+        assert [e.event_id for e in await store.read_all(recorded.position)] == [later.event_id]
