@@ -195,3 +195,18 @@ async def test_every_operation_but_probes_schema_and_slack_needs_a_token(client:
             if r.status_code != 401:
                 open_doors.append((method, path, r.status_code))
     assert not open_doors
+
+
+async def test_every_operation_documents_its_auth_failures_as_problem_json(client: Client) -> None:
+    spec = (await client.get("/schema/openapi.json")).json()
+    public = ("/health", "/ready", "/metrics", "/schema", "/integrations/slack")
+    undocumented = []
+    for path, operations in spec["paths"].items():
+        if path.startswith(public):
+            continue
+        for method, operation in operations.items():
+            for status in ("401", "403"):
+                content = operation["responses"].get(status, {}).get("content", {})
+                if "application/problem+json" not in content:
+                    undocumented.append((method, path, status))
+    assert not undocumented

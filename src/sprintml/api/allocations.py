@@ -11,6 +11,7 @@ from sprintml.accounts import Principal
 from sprintml.api import bodies
 from sprintml.api.auth import requires_any_role, requires_planner
 from sprintml.api.deps import PathId
+from sprintml.api.documented_errors import READ_ERRORS, WRITE_ERRORS, error_responses
 from sprintml.api.writes import Writer, etag, new_id
 from sprintml.application import CommandHandler, Outcome
 from sprintml.application.allocation import (
@@ -43,7 +44,13 @@ async def _prepared(
 class AllocationController(Controller):
     tags = ["allocation"]
 
-    @post("/allocations/solve", guards=[requires_planner], status_code=200, summary="What-if solve; nothing recorded")
+    @post(
+        "/allocations/solve",
+        responses=WRITE_ERRORS,
+        guards=[requires_planner],
+        status_code=200,
+        summary="What-if solve; nothing recorded",
+    )
     async def solve(
         self,
         request: Request[Principal, Any, Any],
@@ -53,7 +60,13 @@ class AllocationController(Controller):
         prepared, _ = await _prepared(request, data, handler)
         return await solve_off_loop(prepared)
 
-    @post("/allocation-plans", guards=[requires_planner], status_code=201, summary="Solve and record a proposed plan")
+    @post(
+        "/allocation-plans",
+        responses=WRITE_ERRORS,
+        guards=[requires_planner],
+        status_code=201,
+        summary="Solve and record a proposed plan",
+    )
     async def propose(
         self,
         request: Request[Principal, Any, Any],
@@ -83,7 +96,12 @@ class AllocationController(Controller):
 
         return await writer.write(PLAN, plan_id, lambda state: decide_proposal(command, state), reply, status_code=201)
 
-    @get("/allocation-plans/{plan_id:str}", guards=[requires_any_role], summary="A plan and its state")
+    @get(
+        "/allocation-plans/{plan_id:str}",
+        responses=READ_ERRORS,
+        guards=[requires_any_role],
+        summary="A plan and its state",
+    )
     async def get_plan(self, plan_id: PathId, handler: NamedDependency[CommandHandler]) -> Response[bodies.PlanView]:
         loaded = await handler.load(PLAN, plan_id)
         plan = loaded.state
@@ -101,7 +119,13 @@ class AllocationController(Controller):
         )
         return Response(view, headers={"ETag": etag(loaded.version)})
 
-    @post("/allocation-plans/{plan_id:str}/approve", guards=[requires_planner], summary="Approve: it becomes current")
+    @post(
+        "/allocation-plans/{plan_id:str}/approve",
+        responses=WRITE_ERRORS,
+        status_code=200,
+        guards=[requires_planner],
+        summary="Approve: it becomes current",
+    )
     async def approve(
         self, plan_id: PathId, handler: NamedDependency[CommandHandler], writer: NamedDependency[Writer]
     ) -> Response[bodies.Written]:
@@ -121,6 +145,7 @@ class AllocationController(Controller):
 
     @get(
         "/allocations/current",
+        responses=error_responses(401, 403),
         guards=[requires_any_role],
         summary="The approved allocation, per engineer and per project",
     )

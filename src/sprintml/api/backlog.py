@@ -7,6 +7,7 @@ from litestar.params import JSONBody
 from sprintml.api import bodies
 from sprintml.api.auth import requires_scrum_master_or_member
 from sprintml.api.deps import PathId
+from sprintml.api.documented_errors import WRITE_ERRORS
 from sprintml.api.writes import Writer, new_id, written
 from sprintml.application import BACKLOG, TEAM, CommandHandler, Outcome
 from sprintml.domain import backlog
@@ -26,7 +27,7 @@ class BacklogController(Controller):
     tags = ["backlog"]
     guards = [requires_scrum_master_or_member]
 
-    @post("/", status_code=201, summary="Add a backlog item")
+    @post("/", responses=WRITE_ERRORS, status_code=201, summary="Add a backlog item")
     async def add_item(
         self,
         team_id: PathId,
@@ -51,7 +52,7 @@ class BacklogController(Controller):
             BACKLOG, item_id, lambda state: backlog.decide(command, state), written(item_id), status_code=201
         )
 
-    @post("/{item_id:str}/estimates", status_code=201, summary="Record a planning-poker round")
+    @post("/{item_id:str}/estimates", responses=WRITE_ERRORS, status_code=201, summary="Record a planning-poker round")
     async def estimate(
         self,
         team_id: PathId,

@@ -10,6 +10,7 @@ from litestar.params import Parameter
 
 from sprintml.api import bodies
 from sprintml.api.auth import requires_auditor, requires_feed_reader
+from sprintml.api.documented_errors import READ_ERRORS, error_responses
 from sprintml.api.problems import InvalidField
 from sprintml.application import CommandHandler
 from sprintml.domain.errors import NotFound
@@ -53,10 +54,18 @@ def event_view(event: RecordedEvent) -> bodies.EventView:
     )
 
 
+FEED_ERRORS = error_responses(401, 403, 422)  # no id in the path: no 404
+
+
 class FeedController(Controller):
     tags = ["events"]
 
-    @get("/events", guards=[requires_feed_reader], summary="The global event feed, in commit order")
+    @get(
+        "/events",
+        responses=FEED_ERRORS,
+        guards=[requires_feed_reader],
+        summary="The global event feed, in commit order",
+    )
     async def events(
         self, handler: NamedDependency[CommandHandler], after: Cursor = None, limit: Limit = 100
     ) -> bodies.EventPage:
@@ -65,7 +74,12 @@ class FeedController(Controller):
         last = events[-1].position if events else position
         return bodies.EventPage(events=[event_view(e) for e in events], next=encode_cursor(last))
 
-    @get("/streams/{stream_id:str}", guards=[requires_auditor], summary="One stream's events: its audit history")
+    @get(
+        "/streams/{stream_id:str}",
+        responses=READ_ERRORS,
+        guards=[requires_auditor],
+        summary="One stream's events: its audit history",
+    )
     async def stream(
         self,
         stream_id: StreamId,

@@ -5,6 +5,7 @@ from typing import Any, Literal
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from sprintml.config import Settings
@@ -35,7 +36,14 @@ class HealthController(Controller):
     async def health(self) -> Health:
         return Health(status="ok")
 
-    @get("/ready", summary="The database is reachable and migrated", exclude_from_auth=True)
+    @get(
+        "/ready",
+        summary="The database is reachable and migrated",
+        exclude_from_auth=True,
+        responses={
+            503: ResponseSpec(data_container=Readiness, description="The database is unreachable or not migrated")
+        },
+    )
     async def ready(
         self, request: Request[Any, Any, Any], store: NamedDependency[PostgresEventStore]
     ) -> Response[Readiness]:

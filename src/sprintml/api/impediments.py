@@ -8,6 +8,7 @@ from sprintml.api import bodies
 from sprintml.api.auth import requires_any_but_viewer, requires_scrum_master, requires_scrum_master_or_member
 from sprintml.api.backlog import existing_team
 from sprintml.api.deps import PathId
+from sprintml.api.documented_errors import WRITE_ERRORS
 from sprintml.api.problems import InvalidField
 from sprintml.api.writes import Writer, new_id, unique, written
 from sprintml.application import BACKLOG, IMPEDIMENT, CommandHandler
@@ -26,7 +27,7 @@ class TeamImpedimentController(Controller):
     path = "/teams/{team_id:str}/impediments"
     tags = ["impediments"]
 
-    @post("/", guards=[requires_any_but_viewer], status_code=201, summary="Raise an impediment")
+    @post("/", responses=WRITE_ERRORS, guards=[requires_any_but_viewer], status_code=201, summary="Raise an impediment")
     async def raise_impediment(
         self,
         team_id: PathId,
@@ -60,14 +61,26 @@ class ImpedimentController(Controller):
     path = "/impediments/{impediment_id:str}"
     tags = ["impediments"]
 
-    @post("/acknowledge", status_code=200, guards=[requires_scrum_master], summary="Acknowledge an open impediment")
+    @post(
+        "/acknowledge",
+        responses=WRITE_ERRORS,
+        status_code=200,
+        guards=[requires_scrum_master],
+        summary="Acknowledge an open impediment",
+    )
     async def acknowledge(self, impediment_id: PathId, writer: NamedDependency[Writer]) -> Response[bodies.Written]:
         command = impediment.AcknowledgeImpediment(impediment_id=impediment_id, now=writer.now)
         return await writer.write(
             IMPEDIMENT, impediment_id, lambda state: impediment.decide(command, state), written(impediment_id)
         )
 
-    @post("/escalate", status_code=200, guards=[requires_scrum_master], summary="Escalate an impediment")
+    @post(
+        "/escalate",
+        responses=WRITE_ERRORS,
+        status_code=200,
+        guards=[requires_scrum_master],
+        summary="Escalate an impediment",
+    )
     async def escalate(
         self, impediment_id: PathId, writer: NamedDependency[Writer], data: JSONBody[bodies.Reason | None] = None
     ) -> Response[bodies.Written]:
@@ -80,6 +93,7 @@ class ImpedimentController(Controller):
 
     @post(
         "/resolve",
+        responses=WRITE_ERRORS,
         status_code=200,
         guards=[requires_scrum_master_or_member],
         summary="Resolve an impediment (once until reopened)",
@@ -94,7 +108,13 @@ class ImpedimentController(Controller):
             IMPEDIMENT, impediment_id, lambda state: impediment.decide(command, state), written(impediment_id)
         )
 
-    @post("/reopen", status_code=200, guards=[requires_scrum_master], summary="Reopen a resolved impediment")
+    @post(
+        "/reopen",
+        responses=WRITE_ERRORS,
+        status_code=200,
+        guards=[requires_scrum_master],
+        summary="Reopen a resolved impediment",
+    )
     async def reopen(
         self, impediment_id: PathId, writer: NamedDependency[Writer], data: JSONBody[bodies.Reason | None] = None
     ) -> Response[bodies.Written]:

@@ -18,6 +18,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 from slack_sdk.signature import SignatureVerifier
 
+from sprintml.api.documented_errors import SLACK_ERRORS
 from sprintml.api.problems import problem
 from sprintml.application import CommandHandler
 from sprintml.config import Settings
@@ -94,6 +95,7 @@ class SlackController(Controller):
 
     @post(
         "/commands",
+        responses=SLACK_ERRORS,
         status_code=200,
         summary="The /impediment slash command (Slack form encoding, Slack signature)",
         description="`/impediment [team:<id>] [low|medium|high|critical] text` → an ephemeral Block Kit reply.",
@@ -122,6 +124,7 @@ class SlackController(Controller):
 
     @post(
         "/events",
+        responses=SLACK_ERRORS,
         status_code=200,
         summary="Events API callbacks and interactivity (the “Raise impediment” message shortcut)",
         description="JSON: `url_verification` echoes the challenge, `event_callback` is acknowledged once per "

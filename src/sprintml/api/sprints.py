@@ -15,6 +15,7 @@ from sprintml.api.auth import (
 )
 from sprintml.api.backlog import existing_team
 from sprintml.api.deps import AsOf, PathId
+from sprintml.api.documented_errors import READ_ERRORS, WRITE_ERRORS
 from sprintml.api.problems import InvalidField
 from sprintml.api.views import resolve_as_of, sprint_view
 from sprintml.api.writes import Writer, etag, new_id, unique, written
@@ -55,7 +56,7 @@ class TeamSprintController(Controller):
     path = "/teams/{team_id:str}/sprints"
     tags = ["sprints"]
 
-    @post("/", guards=[requires_scrum_master], status_code=201, summary="Plan a sprint")
+    @post("/", responses=WRITE_ERRORS, guards=[requires_scrum_master], status_code=201, summary="Plan a sprint")
     async def plan_sprint(
         self,
         team_id: PathId,
@@ -84,7 +85,7 @@ class SprintController(Controller):
     path = "/sprints/{sprint_id:str}"
     tags = ["sprints"]
 
-    @get("/", guards=[requires_any_role], summary="The sprint board")
+    @get("/", responses=READ_ERRORS, guards=[requires_any_role], summary="The sprint board")
     async def get_sprint(
         self, sprint_id: PathId, handler: NamedDependency[CommandHandler], as_of: AsOf = None
     ) -> Response[bodies.SprintView]:
@@ -93,6 +94,7 @@ class SprintController(Controller):
 
     @post(
         "/commitments",
+        responses=WRITE_ERRORS,
         status_code=200,
         guards=[requires_scrum_master],
         summary="Commit items; flags going over capacity",
@@ -130,12 +132,24 @@ class SprintController(Controller):
 
         return await writer.write(SPRINT, sprint_id, lambda state: sprint.decide(command, state), reply)
 
-    @post("/start", status_code=200, guards=[requires_scrum_master], summary="Start the sprint (once, after planning)")
+    @post(
+        "/start",
+        responses=WRITE_ERRORS,
+        status_code=200,
+        guards=[requires_scrum_master],
+        summary="Start the sprint (once, after planning)",
+    )
     async def start(self, sprint_id: PathId, writer: NamedDependency[Writer]) -> Response[bodies.Written]:
         command = sprint.StartSprint(sprint_id=sprint_id, now=writer.now)
         return await writer.write(SPRINT, sprint_id, lambda state: sprint.decide(command, state), written(sprint_id))
 
-    @post("/standups", guards=[requires_standup_writer], status_code=201, summary="Record a stand-up")
+    @post(
+        "/standups",
+        responses=WRITE_ERRORS,
+        guards=[requires_standup_writer],
+        status_code=201,
+        summary="Record a stand-up",
+    )
     async def record_standup(
         self,
         sprint_id: PathId,
@@ -194,6 +208,7 @@ class SprintController(Controller):
 
     @post(
         "/items/{item_id:str}/progress",
+        responses=WRITE_ERRORS,
         status_code=200,
         guards=[requires_scrum_master_or_member],
         summary="Move an item on the board",
@@ -210,7 +225,13 @@ class SprintController(Controller):
         )
         return await writer.write(SPRINT, sprint_id, lambda state: sprint.decide(command, state), written(sprint_id))
 
-    @post("/scope-changes", status_code=200, guards=[requires_scrum_master], summary="Add or remove items mid-sprint")
+    @post(
+        "/scope-changes",
+        responses=WRITE_ERRORS,
+        status_code=200,
+        guards=[requires_scrum_master],
+        summary="Add or remove items mid-sprint",
+    )
     async def change_scope(
         self,
         sprint_id: PathId,
@@ -225,7 +246,11 @@ class SprintController(Controller):
         return await writer.write(SPRINT, sprint_id, lambda state: sprint.decide(command, state), written(sprint_id))
 
     @post(
-        "/review", status_code=200, guards=[requires_scrum_master], summary="Sprint review: accepted items and feedback"
+        "/review",
+        responses=WRITE_ERRORS,
+        status_code=200,
+        guards=[requires_scrum_master],
+        summary="Sprint review: accepted items and feedback",
     )
     async def review(
         self, sprint_id: PathId, data: JSONBody[bodies.Review], writer: NamedDependency[Writer]
@@ -238,6 +263,7 @@ class SprintController(Controller):
 
     @post(
         "/retrospective",
+        responses=WRITE_ERRORS,
         status_code=200,
         guards=[requires_scrum_master],
         summary="Retrospective with owned action items",
@@ -265,6 +291,7 @@ class SprintController(Controller):
 
     @post(
         "/close",
+        responses=WRITE_ERRORS,
         status_code=200,
         guards=[requires_scrum_master],
         summary="Close: velocity recorded, unfinished items return",

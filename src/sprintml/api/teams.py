@@ -7,6 +7,7 @@ from litestar.params import JSONBody
 from sprintml.api import bodies
 from sprintml.api.auth import requires_any_role, requires_scrum_master_or_member, requires_team_admin
 from sprintml.api.deps import AsOf, PathId
+from sprintml.api.documented_errors import READ_ERRORS, WRITE_ERRORS
 from sprintml.api.views import resolve_as_of, team_view
 from sprintml.api.writes import Writer, etag, new_id, written
 from sprintml.application import TEAM, CommandHandler
@@ -17,7 +18,7 @@ class TeamController(Controller):
     path = "/teams"
     tags = ["teams"]
 
-    @post("/", guards=[requires_team_admin], status_code=201, summary="Create a team")
+    @post("/", responses=WRITE_ERRORS, guards=[requires_team_admin], status_code=201, summary="Create a team")
     async def create_team(
         self, data: JSONBody[bodies.CreateTeam], writer: NamedDependency[Writer]
     ) -> Response[bodies.Written]:
@@ -27,14 +28,25 @@ class TeamController(Controller):
             TEAM, team_id, lambda state: team.decide(command, state), written(team_id), status_code=201
         )
 
-    @get("/{team_id:str}", guards=[requires_any_role], summary="Roster, current sprint, open impediments")
+    @get(
+        "/{team_id:str}",
+        responses=READ_ERRORS,
+        guards=[requires_any_role],
+        summary="Roster, current sprint, open impediments",
+    )
     async def get_team(
         self, team_id: PathId, handler: NamedDependency[CommandHandler], as_of: AsOf = None
     ) -> Response[bodies.TeamView]:
         view = await team_view(handler, team_id, await resolve_as_of(handler, as_of))
         return Response(view, headers={"ETag": etag(view.version)})
 
-    @post("/{team_id:str}/members", guards=[requires_team_admin], status_code=201, summary="A member joins")
+    @post(
+        "/{team_id:str}/members",
+        responses=WRITE_ERRORS,
+        guards=[requires_team_admin],
+        status_code=201,
+        summary="A member joins",
+    )
     async def add_member(
         self, team_id: PathId, data: JSONBody[bodies.AddMember], writer: NamedDependency[Writer]
     ) -> Response[bodies.Written]:
@@ -54,6 +66,7 @@ class TeamController(Controller):
 
     @delete(
         "/{team_id:str}/members/{member_id:str}",
+        responses=WRITE_ERRORS,
         guards=[requires_team_admin],
         status_code=200,
         summary="A member leaves",
@@ -66,6 +79,7 @@ class TeamController(Controller):
 
     @post(
         "/{team_id:str}/time-off",
+        responses=WRITE_ERRORS,
         guards=[requires_scrum_master_or_member],
         status_code=201,
         summary="Schedule time off (dates inclusive)",
@@ -85,7 +99,12 @@ class TeamController(Controller):
             TEAM, team_id, lambda state: team.decide(command, state), written(team_id), status_code=201
         )
 
-    @put("/{team_id:str}/slack-webhook", guards=[requires_team_admin], summary="Where impediments are posted in Slack")
+    @put(
+        "/{team_id:str}/slack-webhook",
+        responses=WRITE_ERRORS,
+        guards=[requires_team_admin],
+        summary="Where impediments are posted in Slack",
+    )
     async def register_slack_webhook(
         self, team_id: PathId, data: JSONBody[bodies.RegisterSlackWebhook], writer: NamedDependency[Writer]
     ) -> Response[bodies.Written]:
