@@ -1,4 +1,10 @@
-"""Schemathesis against the real app served over HTTP: every operation of the OpenAPI document, no server error."""
+"""Schemathesis against the real app served over HTTP: every operation of the OpenAPI document, no server error.
+
+Every built-in check runs, on schema-valid and schema-violating requests, but one:
+`positive_data_acceptance` wants a 2xx for every schema-valid body, and some of our 422s
+judge what JSON Schema cannot say (an end date before the start date, a skill name, an
+item of another team). Those 422s are api.md's "a value out of range → 4xx".
+"""
 
 import re
 import socket
@@ -12,8 +18,8 @@ import requests
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from sprintml.accounts import TokenStore
 from sprintml.api import create_app
@@ -22,7 +28,7 @@ from sprintml.eventstore import PostgresEventStore
 from tests.api.conftest import Client, unique_id
 
 EXAMPLES_PER_OPERATION = 5
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+NOT_EXPRESSIBLE_IN_JSON_SCHEMA = [positive_data_acceptance]
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +71,11 @@ def fuzzer(operation: Any, documented: set[str], base_url: str, headers: dict[st
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=operation.as_strategy())
+    @given(case=operation.as_strategy() | operation.as_strategy(GenerationMode.NEGATIVE))
     def fuzz(case: Any) -> None:
-        response = case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS, timeout=30)
+        response = case.call_and_validate(
+            base_url=base_url, headers=headers, timeout=30, excluded_checks=NOT_EXPRESSIBLE_IN_JSON_SCHEMA
+        )
         if 200 <= response.status_code < 300:
             # A success the document does not list means the document lies about that status.
             assert str(response.status_code) in documented, (response.status_code, sorted(documented))
@@ -75,7 +83,7 @@ def fuzzer(operation: Any, documented: set[str], base_url: str, headers: dict[st
     return fuzz
 
 
-def test_no_operation_answers_a_server_error_or_a_response_off_its_schema(base_url: str, token: str) -> None:
+def test_every_check_passes_on_every_operation_with_valid_and_invalid_requests(base_url: str, token: str) -> None:
     spec: dict[str, Any] = requests.get(f"{base_url}/schema/openapi.json", timeout=10).json()
     schema = schemathesis.openapi.from_dict(spec)
     headers = {"Authorization": f"Bearer {token}"}
