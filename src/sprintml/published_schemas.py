@@ -8,6 +8,8 @@ import msgspec
 
 from sprintml.api import bodies
 from sprintml.domain.catalog import EVENT_CLASSES
+from sprintml.metrics import Burndown, Forecast, VelocityReport
+from sprintml.projections import CapacityView, ImpedimentBoardView
 from sprintml.solver import AllocationRequest, AllocationResult
 
 
@@ -19,8 +21,17 @@ def _api_bodies() -> dict[str, type[msgspec.Struct]]:
         and cls.__module__ == bodies.__name__
         and cls not in (bodies.Body, bodies.Reply)
     }
-    found["AllocationRequest"] = AllocationRequest
-    found["AllocationResult"] = AllocationResult
+    # Bodies the API sends as its read side and solver define them.
+    for cls in (
+        AllocationRequest,
+        AllocationResult,
+        CapacityView,
+        VelocityReport,
+        Forecast,
+        Burndown,
+        ImpedimentBoardView,
+    ):
+        found[cls.__name__] = cls
     return found
 
 

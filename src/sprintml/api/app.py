@@ -3,7 +3,7 @@
 import contextlib
 from collections.abc import AsyncIterator
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -21,6 +21,7 @@ from sprintml.api.health import HealthController
 from sprintml.api.impediments import ImpedimentController, TeamImpedimentController
 from sprintml.api.problems import problem_details_plugin
 from sprintml.api.prometheus import MetricsController, prometheus_config
+from sprintml.api.reads import SprintReadController, TeamReadController
 from sprintml.api.slack import SlackController
 from sprintml.api.sprints import SprintController, TeamSprintController
 from sprintml.api.teams import TeamController
@@ -32,19 +33,21 @@ from sprintml.integrations.slack_poster import slack_poster_in_background
 from sprintml.projections import projections_in_background
 from sprintml.runtime import database_url
 
-CONTROLLERS = [
-    HealthController,
+# No bearer token: the probes and metrics, and Slack (which signs its requests instead).
+PUBLIC_CONTROLLERS = [HealthController, MetricsController, SlackController]
+BEARER_CONTROLLERS = [
     TeamController,
+    TeamReadController,
     BacklogController,
     TeamSprintController,
     SprintController,
+    SprintReadController,
     TeamImpedimentController,
     ImpedimentController,
     FeedController,
     AllocationController,
-    SlackController,
-    MetricsController,
 ]
+BEARER_TOKEN = "BearerToken"
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -55,12 +58,11 @@ def openapi_config() -> OpenAPIConfig:
         path="/schema",
         components=Components(
             security_schemes={
-                "BearerToken": SecurityScheme(
+                BEARER_TOKEN: SecurityScheme(
                     type="http", scheme="bearer", description="A token from `sprintml token create`."
                 )
             }
         ),
-        security=[{"BearerToken": []}],
     )
 
 
@@ -98,7 +100,11 @@ def create_app(settings: Settings) -> Litestar:
         return store
 
     return Litestar(
-        route_handlers=CONTROLLERS,
+        route_handlers=[
+            *PUBLIC_CONTROLLERS,
+            # The security requirement on this router only: the public routes document none.
+            Router("/", route_handlers=BEARER_CONTROLLERS, security=[{BEARER_TOKEN: []}]),
+        ],
         lifespan=[event_store],
         dependencies={
             "store": Provide(provide_store, sync_to_thread=False),

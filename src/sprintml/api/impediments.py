@@ -1,18 +1,27 @@
 """Impediments: raised by anyone but viewers, worked through their lifecycle by the scrum master."""
 
-from litestar import Controller, Response, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from sprintml.api import bodies
-from sprintml.api.auth import requires_any_but_viewer, requires_scrum_master, requires_scrum_master_or_member
+from sprintml.api.auth import (
+    requires_any_but_viewer,
+    requires_any_role,
+    requires_scrum_master,
+    requires_scrum_master_or_member,
+)
 from sprintml.api.backlog import existing_team
 from sprintml.api.deps import PathId
 from sprintml.api.documented_errors import WRITE_ERRORS
+from sprintml.api.feed import Limit
 from sprintml.api.problems import InvalidField
+from sprintml.api.reads import READ_RESPONSES, BoardCursor, BoardStatus, impediment_board_page
 from sprintml.api.writes import Writer, new_id, unique, written
 from sprintml.application import BACKLOG, IMPEDIMENT, CommandHandler
 from sprintml.domain import impediment
+from sprintml.eventstore import PostgresEventStore
+from sprintml.projections import ImpedimentBoardView
 
 
 async def check_items_exist(handler: CommandHandler, team_id: str, item_ids: list[str], field: str) -> None:
@@ -55,6 +64,23 @@ class TeamImpedimentController(Controller):
             written(impediment_id),
             status_code=201,
         )
+
+    # Here rather than in reads.py: Litestar refuses two controllers on one path (each adds an OPTIONS).
+    @get(
+        "/",
+        responses=READ_RESPONSES,
+        guards=[requires_any_role],
+        summary="The impediment board: most severe first, then oldest, with age and SLA state",
+    )
+    async def board(
+        self,
+        team_id: PathId,
+        store: NamedDependency[PostgresEventStore],
+        status: BoardStatus = "open",
+        limit: Limit = 100,
+        after: BoardCursor = None,
+    ) -> ImpedimentBoardView:
+        return await impediment_board_page(store, team_id, status, limit, after)
 
 
 class ImpedimentController(Controller):

@@ -73,6 +73,8 @@ def problem(
 _MSGSPEC_PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
 # msgspec names an unknown or missing field in its message, at the path of the object that holds it.
 _NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `(?P<name>[^`]+)`")
+# Litestar reports a missing required parameter in its detail only, with no extras.
+_MISSING_PARAMETER = re.compile(r"^Missing required \w+ parameter '(?P<name>[^']+)'")
 # The handlers' body parameter: Litestar reports the body's root as this key.
 _BODY_PARAMETER = "data"
 
@@ -105,8 +107,10 @@ def _field_errors(extra: Any) -> list[dict[str, str]]:
 def _from_validation(exc: ValidationException) -> ProblemDetailsException:
     errors = _field_errors(exc.extra)
     if not errors and exc.detail:
+        missing = _MISSING_PARAMETER.match(exc.detail)
         match = _MSGSPEC_PATH.search(exc.detail)
-        errors = [{"field": match.group("path") if match else "body", "message": _MSGSPEC_PATH.sub("", exc.detail)}]
+        field = missing.group("name") if missing else match.group("path") if match else "body"
+        errors = [{"field": field, "message": _MSGSPEC_PATH.sub("", exc.detail)}]
     malformed = any("malformed" in e["message"].lower() or "json is malformed" in e["message"].lower() for e in errors)
     status = 400 if malformed else 422
     detail = "The request body is not valid JSON." if malformed else "Some fields of the request are invalid."

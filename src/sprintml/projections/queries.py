@@ -4,12 +4,13 @@ import base64
 import binascii
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 import asyncpg
 import msgspec
 
 from sprintml.domain.errors import InvalidCommand, NotFound
+from sprintml.domain.impediment import ImpedimentStatus, Severity, Source
 from sprintml.eventstore.migrations import Connection
 from sprintml.metrics import (
     DEFAULT_SLA,
@@ -338,27 +339,33 @@ async def _closed_sprints(conn: Queryable, team_id: str) -> list[ClosedSprint]:
     ]
 
 
-async def _team_exists(conn: Queryable, team_id: str) -> bool:
+async def team_exists(conn: Queryable, team_id: str) -> bool:
+    """Whether the read model knows the team (for a 404 from a read that would otherwise be empty)."""
     return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM rm_teams WHERE team_id = $1)", team_id))
 
 
 async def velocity(conn: Queryable, team_id: str) -> VelocityReport | None:
     """Committed and completed points of every closed sprint, oldest first, and the rolling average."""
-    if not await _team_exists(conn, team_id):
+    if not await team_exists(conn, team_id):
         return None
     return velocity_history(await _closed_sprints(conn, team_id))
 
 
-async def forecast(
-    conn: Queryable, team_id: str, item_ids: Sequence[str], seed: int = 0, *, samples: int = 10_000
-) -> Forecast | None:
-    """Sprints the items need at p50/p85/p95, from the team's last closed sprints; None for no such team.
+class ForecastInput(msgspec.Struct, frozen=True, kw_only=True):
+    """What a forecast simulates: the team's latest velocities (oldest first) and the points left to do."""
+
+    velocities: list[float]
+    remaining_points: int
+
+
+async def forecast_input(conn: Queryable, team_id: str, item_ids: Sequence[str]) -> ForecastInput | None:
+    """The velocities and remaining points a forecast of the items needs; None for no such team.
 
     An item counts with its remaining points in its sprint, its points in the backlog, and 0 when
     done or removed. Raises NotFound for an item the team does not have, InvalidCommand for one not
-    estimated yet, and the forecast's own NoVelocityHistory and ForecastBeyondHorizon.
+    estimated yet. Separate from the simulation so a caller can run that off the event loop.
     """
-    if not await _team_exists(conn, team_id):
+    if not await team_exists(conn, team_id):
         return None
     rows = await conn.fetch(
         """
@@ -385,7 +392,20 @@ async def forecast(
         else:
             remaining += row["points"]
     history = (await _closed_sprints(conn, team_id))[-FORECAST_HISTORY:]
-    return forecast_of([sprint.completed_points for sprint in history], remaining, samples=samples, seed=seed)
+    return ForecastInput(velocities=[sprint.completed_points for sprint in history], remaining_points=remaining)
+
+
+async def forecast(
+    conn: Queryable, team_id: str, item_ids: Sequence[str], seed: int = 0, *, samples: int = 10_000
+) -> Forecast | None:
+    """Sprints the items need at p50/p85/p95, from the team's last closed sprints; None for no such team.
+
+    Raises what `forecast_input` raises, and the forecast's own NoVelocityHistory and ForecastBeyondHorizon.
+    """
+    given = await forecast_input(conn, team_id, item_ids)
+    if given is None:
+        return None
+    return forecast_of(given.velocities, given.remaining_points, samples=samples, seed=seed)
 
 
 # -- impediment board -------------------------------------------------------------------------
@@ -394,9 +414,9 @@ async def forecast(
 class ImpedimentView(msgspec.Struct, frozen=True, kw_only=True):
     impediment_id: str
     title: str
-    severity: str
-    status: str
-    source: str
+    severity: Severity
+    status: ImpedimentStatus
+    source: Source
     age_hours: float
     time_to_resolve_hours: float | None
     sla_state: SlaState
@@ -428,7 +448,14 @@ _STATUS_SQL: Final[dict[str, str]] = {
 }
 _ids = msgspec.json.Decoder(list[str])
 _Cursor = tuple[int, dt.datetime, str]
-_cursor_decoder = msgspec.json.Decoder(tuple[int, dt.datetime, str])
+# Bounded like the columns they are compared with, so a forged cursor is a 422, not a database error.
+_cursor_decoder = msgspec.json.Decoder(
+    tuple[
+        Annotated[int, msgspec.Meta(ge=0, le=32767)],  # severity_rank is a smallint
+        Annotated[dt.datetime, msgspec.Meta(tz=True)],
+        Annotated[str, msgspec.Meta(max_length=200, pattern=r"^[^\x00]*$")],  # Postgres text holds no NUL
+    ]
+)
 
 
 def _encode_cursor(rank: int, raised_at: dt.datetime, impediment_id: str) -> str:
