@@ -26,7 +26,7 @@ async def wait_until_projected(
     polls answer, and one indexed read of a handful of rows costs less than keeping a LISTEN
     connection per waiting request, or one shared listener that must also recover from a lost
     connection. On timeout the caller decides: answer with what is there (stale, but a 200 the
-    client can retry) or a 503; the API answers stale and says so with the position it waited for.
+    client can retry) or a 503; the API answers 503 with Retry-After (see sprintml.api.reads).
     Positions a write returned are final in the feed, so a runner always gets past them.
     """
     pool = store_or_pool.pool if isinstance(store_or_pool, PostgresEventStore) else store_or_pool
