@@ -27,8 +27,12 @@ run: install ## serve the API on $(HOST):$(PORT) (embedded Postgres unless DATAB
 test: install ## run the whole test suite
 	$(BIN)/pytest
 
-bench: install ## run the benchmarks; each prints its figures and ratios
+bench: install ## run every benchmark in bench/ (about 10 min); each prints its figures and ratios
 	$(BIN)/python bench/eventstore.py
+	$(BIN)/python bench/api.py
+	$(BIN)/python bench/projections.py
+	$(BIN)/python bench/relay.py
+	$(BIN)/python bench/allocation.py
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check src tests bench
