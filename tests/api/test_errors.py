@@ -647,3 +647,9 @@ async def test_impediment_steps_reject_an_invalid_body_and_write_nothing(
     at = await version(client, auth, f"impediment-{imp}")
     assert_problem(await client.post(f"/impediments/{imp}/{step}", json=body, headers=sm), 422, field)
     assert await version(client, auth, f"impediment-{imp}") == at
+
+
+@pytest.mark.parametrize("query", ["limit=1&limit=2", "after=cDA&after=cDE"])
+async def test_a_query_parameter_given_twice_is_a_422_naming_it(client: Client, auth: Auth, query: str) -> None:
+    r = await client.get(f"/events?{query}", headers=auth["admin"])
+    assert_problem(r, 422, query.split("=")[0])

@@ -15,7 +15,7 @@ from sprintml.accounts import TokenStore
 from sprintml.api.allocations import AllocationController
 from sprintml.api.auth import PUBLIC_PATTERN, BearerTokenMiddleware
 from sprintml.api.backlog import BacklogController
-from sprintml.api.deps import provide_handler, provide_writer
+from sprintml.api.deps import provide_handler, provide_writer, reject_repeated_query_parameters
 from sprintml.api.feed import FeedController
 from sprintml.api.health import HealthController
 from sprintml.api.impediments import ImpedimentController, TeamImpedimentController
@@ -111,6 +111,7 @@ def create_app(settings: Settings) -> Litestar:
             "handler": Provide(provide_handler, sync_to_thread=False),
             "writer": Provide(provide_writer),
         },
+        before_request=reject_repeated_query_parameters,
         middleware=[
             prometheus_config().middleware,
             DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATTERN),

@@ -8,6 +8,7 @@ from litestar.params import Parameter
 
 from sprintml.accounts import Principal
 from sprintml.api.bodies import ID_PATTERN
+from sprintml.api.problems import InvalidField
 from sprintml.api.writes import Writer
 from sprintml.application import CommandHandler
 
@@ -29,3 +30,13 @@ def provide_handler(state: State) -> CommandHandler:
 
 async def provide_writer(request: Request[Principal, Any, Any], state: State) -> Writer:
     return Writer(request, state.handler, await request.body())
+
+
+async def reject_repeated_query_parameters(request: Request[Any, Any, Any]) -> None:
+    """`?limit=1&limit=2` is ambiguous (Litestar would quietly take one): a 422 naming it.
+
+    Every list this API takes in a query is one comma-separated value (`?items=a,b`).
+    """
+    for name in request.query_params:
+        if len(request.query_params.getall(name)) > 1:
+            raise InvalidField(name, f"{name} is given more than once; give it once")
