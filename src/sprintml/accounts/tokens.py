@@ -3,12 +3,19 @@
 import hashlib
 import hmac
 import secrets
+import time
+from typing import Final
 
 import asyncpg
 
 from sprintml.accounts.roles import ROLES, Principal
 
 _PREFIX = "smt"
+CACHE_SECONDS: Final = 5.0
+"""How long a token checked against the table is trusted without asking again. Every request
+asked before: a round trip (and a connection reset) per request. The price: a revoke made by
+another process takes effect there within this many seconds (at once in the revoking one)."""
+_CACHE_LIMIT: Final = 10_000
 
 
 class UnknownToken(Exception):
@@ -26,6 +33,8 @@ class TokenStore:
     def __init__(self, pool: asyncpg.Pool, admin_token: str | None = None) -> None:
         self._pool = pool
         self._admin_token = admin_token
+        self._checked: dict[str, tuple[float, bytes, Principal]] = {}
+        """token id → (trusted until, secret hash, principal)."""
 
     async def create(self, actor: str, roles: list[str]) -> tuple[str, str]:
         """Answer (token id, token); the token is shown once and never stored."""
@@ -49,6 +58,7 @@ class TokenStore:
         status = await self._pool.execute(
             "UPDATE api_tokens SET revoked_at = now() WHERE token_id = $1 AND revoked_at IS NULL", token_id
         )
+        self._checked.pop(token_id, None)
         return status.endswith(" 1")
 
     async def authenticate(self, token: str) -> Principal:
@@ -58,10 +68,29 @@ class TokenStore:
         token_id, _, secret = rest.partition("_")
         if prefix != _PREFIX or not token_id or not secret:
             raise UnknownToken()
+        now = time.monotonic()
+        cached = self._checked.get(token_id)
+        if cached is None or cached[0] < now:
+            cached = await self._look_up(token_id, now)
+        _, secret_hash, principal = cached
+        if not hmac.compare_digest(secret_hash, _hash(secret)):
+            raise UnknownToken()
+        return principal
+
+    async def _look_up(self, token_id: str, now: float) -> tuple[float, bytes, Principal]:
         row = await self._pool.fetchrow(
             "SELECT actor, roles, secret_hash FROM api_tokens WHERE token_id = $1 AND revoked_at IS NULL",
             token_id,
         )
-        if row is None or not hmac.compare_digest(bytes(row["secret_hash"]), _hash(secret)):
+        if row is None:
+            self._checked.pop(token_id, None)
             raise UnknownToken()
-        return Principal(actor=row["actor"], roles=frozenset(row["roles"]))
+        if len(self._checked) >= _CACHE_LIMIT:
+            self._checked.clear()  # only ever a burst of distinct tokens; they are looked up again
+        checked = (
+            now + CACHE_SECONDS,
+            bytes(row["secret_hash"]),
+            Principal(actor=row["actor"], roles=frozenset(row["roles"])),
+        )
+        self._checked[token_id] = checked
+        return checked
