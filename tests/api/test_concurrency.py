@@ -1,11 +1,15 @@
 """If-Match and ETag, Idempotency-Key replay per actor, and what every event's metadata records."""
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from sprintml.accounts import TokenStore
+from sprintml.application import TEAM, CommandHandler, RequestContext
+from sprintml.domain import team
+from sprintml.domain.errors import RuleViolated
 from sprintml.eventstore import PostgresEventStore
 from tests.api.conftest import Client, unique_id
 
@@ -263,3 +267,21 @@ async def test_a_standups_impediments_share_its_request_metadata(
     assert raised["data"]["source"] == "standup"
     assert raised["metadata"]["actor"] == actors["sm-one"]["X-Actor"]
     assert raised["metadata"]["correlation_id"] == request_id
+
+
+async def test_a_create_that_skips_reading_its_new_stream_still_cannot_overwrite_one(store: PostgresEventStore) -> None:
+    """`made_here` starts from the empty state; an id that exists after all is read and refused."""
+    handler = CommandHandler(store)
+    team_id = unique_id("made")
+    context = RequestContext(actor="test", correlation_id="made-here", now=datetime.now(UTC))
+
+    def create(name: str) -> Any:
+        command = team.CreateTeam(team_id=team_id, name=name, now=context.now)
+        return lambda state: team.decide(command, state)
+
+    first = await handler.execute(TEAM, team_id, create("First"), context, made_here=True)
+    assert first.version == 1
+    with pytest.raises(RuleViolated):
+        await handler.execute(TEAM, team_id, create("Second"), context, made_here=True)
+    loaded = await handler.load(TEAM, team_id)
+    assert (loaded.version, loaded.state.name) == (1, "First")

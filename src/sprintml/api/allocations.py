@@ -94,7 +94,9 @@ class AllocationController(Controller):
                 id=plan_id, version=outcome.version, position=outcome.position, status="proposed", output=result
             )
 
-        return await writer.write(PLAN, plan_id, lambda state: decide_proposal(command, state), reply, status_code=201)
+        return await writer.write(
+            PLAN, plan_id, lambda state: decide_proposal(command, state), reply, status_code=201, made_here=True
+        )
 
     @get(
         "/allocation-plans/{plan_id:str}",

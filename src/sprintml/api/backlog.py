@@ -49,7 +49,12 @@ class BacklogController(Controller):
             now=writer.now,
         )
         return await writer.write(
-            BACKLOG, item_id, lambda state: backlog.decide(command, state), written(item_id), status_code=201
+            BACKLOG,
+            item_id,
+            lambda state: backlog.decide(command, state),
+            written(item_id),
+            status_code=201,
+            made_here=data.item_id is None,
         )
 
     @post("/{item_id:str}/estimates", responses=WRITE_ERRORS, status_code=201, summary="Record a planning-poker round")

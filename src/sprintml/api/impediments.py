@@ -63,6 +63,7 @@ class TeamImpedimentController(Controller):
             lambda state: impediment.decide(command, state),
             written(impediment_id),
             status_code=201,
+            made_here=data.impediment_id is None,
         )
 
     # Here rather than in reads.py: Litestar refuses two controllers on one path (each adds an OPTIONS).

@@ -77,7 +77,12 @@ class TeamSprintController(Controller):
             now=writer.now,
         )
         return await writer.write(
-            SPRINT, sprint_id, lambda state: sprint.decide(command, state), written(sprint_id), status_code=201
+            SPRINT,
+            sprint_id,
+            lambda state: sprint.decide(command, state),
+            written(sprint_id),
+            status_code=201,
+            made_here=data.sprint_id is None,
         )
 
 

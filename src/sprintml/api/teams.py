@@ -25,7 +25,12 @@ class TeamController(Controller):
         team_id = data.id or new_id()
         command = team.CreateTeam(team_id=team_id, name=data.name, now=writer.now)
         return await writer.write(
-            TEAM, team_id, lambda state: team.decide(command, state), written(team_id), status_code=201
+            TEAM,
+            team_id,
+            lambda state: team.decide(command, state),
+            written(team_id),
+            status_code=201,
+            made_here=data.id is None,
         )
 
     @get(

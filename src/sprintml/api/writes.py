@@ -89,8 +89,12 @@ class Writer:
         *,
         status_code: int = 200,
         side_appends: SideAppends | None = None,
+        made_here: bool = False,
     ) -> Response[W]:
-        """Replay, or decide and append, then answer `reply(outcome)` with its ETag."""
+        """Replay, or decide and append, then answer `reply(outcome)` with its ETag.
+
+        `made_here`: the request omitted the entity's id and `new_id()` made it (see `execute`).
+        """
         replayed = await self.replay()
         if replayed is not None:
             return replayed
@@ -113,6 +117,7 @@ class Writer:
                 if_match=self.if_match,
                 side_appends=side_appends,
                 respond=respond,
+                made_here=made_here,
             )
         except KeyTaken:
             replayed = await self.replay()

@@ -105,16 +105,23 @@ class CommandHandler:
         if_match: int | None = None,
         side_appends: SideAppends | None = None,
         respond: Respond | None = None,
+        made_here: bool = False,
     ) -> Outcome:
         """Decide against the current state and append; retry lost races unless If-Match was sent.
 
         `side_appends` turns the decided events into appends to new streams written in the
         same transaction (a stand-up's blockers become impediments). `respond` builds the
         response saved under the request's Idempotency-Key, also in that transaction.
+        `made_here`: this request made the entity's id (a create that omitted one), so there is no
+        stream to read; the first attempt starts from the empty state, and were the id taken after
+        all, the append's expected version (no stream) fails and the retry reads.
         """
         stream_id = category.stream_id(entity_id)
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            loaded = await self.load(category, entity_id)
+            if made_here and attempt == 1:
+                loaded = Loaded(state=category.initial_state(), version=0, position=0)
+            else:
+                loaded = await self.load(category, entity_id)
             if if_match is not None and if_match != loaded.version:
                 raise PreconditionFailed(stream_id, if_match, loaded.version)
             events = decide(loaded.state)
