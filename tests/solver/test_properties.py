@@ -99,3 +99,30 @@ def test_generated_benchmark_instance_validates(seed: int) -> None:
     req = generate(12, 5, 3, seed=seed, time_limit_s=2)
     result = solve(req)
     assert validate(req, result) == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_without_the_full_model_every_plan_validates_within_its_bounds(body: dict[str, Any]) -> None:
+    req = request(
+        body["engineers"], body["projects"], body["pools"], min_chunk_hours=body["min_chunk_hours"], time_limit_s=2
+    )
+    try:
+        result = solve(req, SolverParams(max_model_pairs=0))
+    except AllocationInputError:
+        return
+    assert validate(req, result) == []
+    if result.objective is None:
+        return
+    exact = solve(req, SolverParams())
+    assert exact.objective is not None
+    for lv, exact_lv in zip(result.levels, exact.levels, strict=True):
+        if lv.name in ("funded_priority", "weighted_hours", "weighted_gpus"):
+            assert lv.value <= lv.bound
+        if lv.name == "funded_priority" and exact.status == "OPTIMAL":
+            # The relaxation's bound is never below the true optimum.
+            assert lv.bound >= exact_lv.value
+        if lv.status == "OPTIMAL" and exact.status == "OPTIMAL" and lv.name == "funded_priority":
+            assert lv.value == exact_lv.value
+        if lv.status != "OPTIMAL":
+            break

@@ -35,14 +35,15 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from sprintml.solver.errors import AllocationProblem, UnsatisfiableAllocation
-from sprintml.solver.greedy import greedy_plan
 from sprintml.solver.instance import AllocationRequest
 from sprintml.solver.model import Variables, build_model, profile_classes
 from sprintml.solver.objective import LevelExpr, level_expressions, level_value
 from sprintml.solver.params import SolverParams
 from sprintml.solver.prepared import Plan, Prepared, prepare
+from sprintml.solver.relaxation import solve_relaxation
 from sprintml.solver.result import plan_to_result
 from sprintml.solver.solution import LEVELS, MAXIMISED, AllocationResult, LevelReport, LevelStatus
+from sprintml.solver.start import Start, starting_plan
 from sprintml.solver.validate_input import check_input
 from sprintml.solver.version import SOLVER_VERSION
 
@@ -50,6 +51,10 @@ from sprintml.solver.version import SOLVER_VERSION
 LEVEL_SHARES = (0.5, 0.5, 0.4, 0.6, 1.0)
 # A level that gets less than this still runs, so every level reports a bound of its own.
 MIN_LEVEL_SECONDS = 0.05
+# At most this share of the time limit goes to the starting plan (greedy, relaxation, flow).
+START_SHARE = 0.4
+# Levels 1-3 have a relaxation (relaxation.py) whose bound can be tighter than CP-SAT's.
+RELAXED_LEVELS = LEVELS[:3]
 
 
 @dataclass(slots=True)
@@ -66,29 +71,35 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
     check_input(request)
     params = params or SolverParams()
     prep = prepare(request)
+    limit = request.options.time_limit_s
+    deadline = time.perf_counter() + limit
+    start = Start(plan=None, funded_bound=None)
+    if params.greedy_hint:
+        start = starting_plan(prep, time.perf_counter() + START_SHARE * limit, params.random_seed)
+    if len(prep.pair_roles) > params.max_model_pairs:
+        return _solve_without_model(prep, start, deadline, started, params)
     model, v = build_model(prep, break_symmetry=params.break_symmetry)
     exprs = level_expressions(prep, v)
-    hint: Plan | None = None
-    plan: Plan | None = None  # the best plan known to satisfy every constraint
-    if params.greedy_hint:
-        hint = canonical(prep, greedy_plan(prep), params)
-        # Greedy meets every constraint but may miss a pin; only a plan that keeps the pins can stand in.
-        plan = hint if _keeps_pins(prep, hint) else None
-    deadline = time.perf_counter() + request.options.time_limit_s
+    # The start keeps every pin; it is the plan to beat and the first hint.
+    plan = canonical(prep, start.plan, params) if start.plan is not None else None
     levels: list[_Level] = []
     for n, name in enumerate(LEVELS):
         remaining = deadline - time.perf_counter()
         budget = max(MIN_LEVEL_SECONDS, remaining if n == len(LEVELS) - 1 else remaining * LEVEL_SHARES[n])
-        found, level = _solve_level(model, v, prep, exprs[name], name, plan or hint, plan, budget, params)
+        t0 = time.perf_counter()
+        relaxed = _relaxed_bound(prep, name, plan, levels, start, budget, params)
+        if plan is not None and relaxed is not None and level_value(prep, name, plan) == relaxed:
+            # The plan meets a proven bound: nothing for CP-SAT to do on this level.
+            found, level = None, _Level(relaxed, relaxed, "OPTIMAL", time.perf_counter() - t0)
+        else:
+            budget = max(MIN_LEVEL_SECONDS, budget - (time.perf_counter() - t0))
+            found, level = _solve_level(model, v, prep, exprs[name], name, plan, plan, budget, params)
+            if relaxed is not None and level.status != "OPTIMAL":
+                level.bound = min(level.bound, relaxed) if name in MAXIMISED else max(level.bound, relaxed)
         if found is None and plan is None:
             return plan_to_result(prep, None, [], started, SOLVER_VERSION)
-        # Never worse than the greedy baseline on level 1, even if the search ignored the hint.
-        if (
-            n == 0
-            and found is not None
-            and plan is not None
-            and level_value(prep, name, plan) > level_value(prep, name, found)
-        ):
+        # Never worse than the starting plan (greedy at worst) on any level, even if the search ignored the hint.
+        if found is not None and plan is not None and _worse(prep, name, found, plan):
             found = None
         plan = found or plan
         assert plan is not None
@@ -104,6 +115,55 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
         for name, lv in zip(LEVELS, levels, strict=True)
     ]
     return plan_to_result(prep, plan, reports, started, SOLVER_VERSION)
+
+
+def _solve_without_model(
+    prep: Prepared, start: Start, deadline: float, started: float, params: SolverParams
+) -> AllocationResult:
+    """Too many (engineer, project, role) triples for the full model to help within the limit: report the
+    starting plan with the relaxation's bounds on levels 1-3 and counting bounds on levels 4-5."""
+    plan = start.plan
+    if plan is None:
+        return plan_to_result(prep, None, [], started, SOLVER_VERSION)
+    levels: list[_Level] = []
+    for n, name in enumerate(LEVELS):
+        t0 = time.perf_counter()
+        budget = max(MIN_LEVEL_SECONDS, (deadline - t0) / (len(RELAXED_LEVELS) - n)) if n < 3 else 0.0
+        value = level_value(prep, name, plan)
+        relaxed = _relaxed_bound(prep, name, plan, levels, start, budget, params)
+        bound = _bound(prep, name, math.nan if relaxed is None else relaxed, value)
+        status: LevelStatus = "OPTIMAL" if bound == value else "FEASIBLE"
+        levels.append(_Level(value, bound, status, time.perf_counter() - t0))
+    reports = [
+        LevelReport(name=name, value=0, bound=lv.bound, status=lv.status, seconds=round(lv.seconds, 3))
+        for name, lv in zip(LEVELS, levels, strict=True)
+    ]
+    return plan_to_result(prep, plan, reports, started, SOLVER_VERSION)
+
+
+def _relaxed_bound(
+    prep: Prepared,
+    name: str,
+    plan: Plan | None,
+    levels: list[_Level],
+    start: Start,
+    budget: float,
+    params: SolverParams,
+) -> int | None:
+    """The relaxation's bound on level `name` with the levels above held at the plan's values; None if none."""
+    if name not in RELAXED_LEVELS or plan is None:
+        return None
+    if name == LEVELS[0]:
+        return start.funded_bound
+    held = {above: level_value(prep, above, plan) for above in LEVELS[: len(levels)]}
+    relaxed = solve_relaxation(prep, name, held, budget, params.random_seed)
+    return None if relaxed is None else relaxed.bound
+
+
+def _worse(prep: Prepared, name: str, found: Plan, plan: Plan) -> bool:
+    if name in MAXIMISED:
+        return level_value(prep, name, found) < level_value(prep, name, plan)
+    return level_value(prep, name, found) > level_value(prep, name, plan)
 
 
 def _solve_level(
@@ -171,13 +231,6 @@ def _solve_level(
     if status == cp_model.MODEL_INVALID:
         raise RuntimeError(f"invalid CP-SAT model: {model.validate()}")
     raise RuntimeError(f"unexpected CP-SAT status {solver.status_name(status)}")
-
-
-def _keeps_pins(prep: Prepared, plan: Plan) -> bool:
-    pair: dict[tuple[int, int], int] = {}
-    for (i, j, _), h in plan.hours.items():
-        pair[i, j] = pair.get((i, j), 0) + h
-    return all(pair.get(ij, 0) >= least for ij, least in prep.pins.items())
 
 
 def _bound(prep: Prepared, name: str, raw: float, value: int) -> int:
