@@ -270,7 +270,7 @@ async def test_a_standups_impediments_share_its_request_metadata(
 
 
 async def test_a_create_that_skips_reading_its_new_stream_still_cannot_overwrite_one(store: PostgresEventStore) -> None:
-    """`made_here` starts from the empty state; an id that exists after all is read and refused."""
+    """A write may start from the empty stream; an id that exists after all is read and refused."""
     handler = CommandHandler(store)
     team_id = unique_id("made")
     context = RequestContext(actor="test", correlation_id="made-here", now=datetime.now(UTC))
@@ -279,9 +279,9 @@ async def test_a_create_that_skips_reading_its_new_stream_still_cannot_overwrite
         command = team.CreateTeam(team_id=team_id, name=name, now=context.now)
         return lambda state: team.decide(command, state)
 
-    first = await handler.execute(TEAM, team_id, create("First"), context, made_here=True)
+    first = await handler.execute(TEAM, team_id, create("First"), context, first=handler.no_stream(TEAM))
     assert first.version == 1
     with pytest.raises(RuleViolated):
-        await handler.execute(TEAM, team_id, create("Second"), context, made_here=True)
+        await handler.execute(TEAM, team_id, create("Second"), context, first=handler.no_stream(TEAM))
     loaded = await handler.load(TEAM, team_id)
     assert (loaded.version, loaded.state.name) == (1, "First")

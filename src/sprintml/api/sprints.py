@@ -20,6 +20,7 @@ from sprintml.api.problems import InvalidField
 from sprintml.api.views import resolve_as_of, sprint_view
 from sprintml.api.writes import Writer, etag, new_id, unique, written
 from sprintml.application import BACKLOG, IMPEDIMENT, SPRINT, CommandHandler, Outcome
+from sprintml.application.handler import Loaded
 from sprintml.application.planning import capacity_of
 from sprintml.domain import impediment, sprint
 from sprintml.domain.decider import Event
@@ -27,11 +28,15 @@ from sprintml.domain.errors import NotFound
 from sprintml.domain.sprint import CommittedItem, SprintState
 
 
-async def existing_sprint(handler: CommandHandler, sprint_id: str) -> SprintState:
-    state = (await handler.load(SPRINT, sprint_id)).state
-    if not state.exists:
+async def loaded_sprint(handler: CommandHandler, sprint_id: str) -> Loaded[SprintState]:
+    loaded = await handler.load(SPRINT, sprint_id)
+    if not loaded.state.exists:
         raise NotFound(f"There is no sprint {sprint_id!r}.", field="sprint_id")
-    return state
+    return loaded
+
+
+async def existing_sprint(handler: CommandHandler, sprint_id: str) -> SprintState:
+    return (await loaded_sprint(handler, sprint_id)).state
 
 
 async def committable_items(
@@ -162,7 +167,8 @@ class SprintController(Controller):
         writer: NamedDependency[Writer],
         handler: NamedDependency[CommandHandler],
     ) -> Response[bodies.StandupRecorded]:
-        current = await existing_sprint(handler, sprint_id)
+        loaded = await loaded_sprint(handler, sprint_id)
+        current = loaded.state
         team = await existing_team(handler, current.team_id)
         blockers = [(entry.member_id, text) for entry in data.entries for text in entry.blockers]
         impediment_ids = [new_id() for _ in blockers]
@@ -209,6 +215,7 @@ class SprintController(Controller):
             reply,
             status_code=201,
             side_appends=raise_blockers,
+            loaded=loaded,
         )
 
     @post(

@@ -14,7 +14,7 @@ from sprintml.accounts import Principal
 from sprintml.api.bodies import Written
 from sprintml.api.problems import InvalidField, problem
 from sprintml.application import Category, CommandHandler, Outcome, RequestContext
-from sprintml.application.handler import SideAppends
+from sprintml.application.handler import Loaded, SideAppends
 from sprintml.domain.decider import Event
 from sprintml.eventstore.idempotency import IdempotencyKey, KeyTaken, StoredResponse
 
@@ -90,10 +90,13 @@ class Writer:
         status_code: int = 200,
         side_appends: SideAppends | None = None,
         made_here: bool = False,
+        loaded: Loaded[S] | None = None,
     ) -> Response[W]:
         """Replay, or decide and append, then answer `reply(outcome)` with its ETag.
 
-        `made_here`: the request omitted the entity's id and `new_id()` made it (see `execute`).
+        `made_here`: the request omitted the entity's id and `new_id()` made it, so there is no
+        stream to read. `loaded`: the stream as the endpoint read it already. Either spares a read
+        (see `CommandHandler.execute`).
         """
         replayed = await self.replay()
         if replayed is not None:
@@ -117,7 +120,7 @@ class Writer:
                 if_match=self.if_match,
                 side_appends=side_appends,
                 respond=respond,
-                made_here=made_here,
+                first=self.handler.no_stream(category) if made_here else loaded,
             )
         except KeyTaken:
             replayed = await self.replay()

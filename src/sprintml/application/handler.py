@@ -89,6 +89,11 @@ class CommandHandler:
     def __init__(self, store: PostgresEventStore) -> None:
         self.store = store
 
+    @staticmethod
+    def no_stream(category: Category[S]) -> Loaded[S]:
+        """The stream of an id nobody used yet: the initial state at version 0."""
+        return Loaded(state=category.initial_state(), version=0, position=0)
+
     async def load(self, category: Category[S], entity_id: str, *, as_of: int | None = None) -> Loaded[S]:
         recorded = await self.store.read_stream(category.stream_id(entity_id))
         if as_of is not None:
@@ -105,23 +110,20 @@ class CommandHandler:
         if_match: int | None = None,
         side_appends: SideAppends | None = None,
         respond: Respond | None = None,
-        made_here: bool = False,
+        first: Loaded[S] | None = None,
     ) -> Outcome:
         """Decide against the current state and append; retry lost races unless If-Match was sent.
 
         `side_appends` turns the decided events into appends to new streams written in the
         same transaction (a stand-up's blockers become impediments). `respond` builds the
         response saved under the request's Idempotency-Key, also in that transaction.
-        `made_here`: this request made the entity's id (a create that omitted one), so there is no
-        stream to read; the first attempt starts from the empty state, and were the id taken after
-        all, the append's expected version (no stream) fails and the retry reads.
+        `first`: the stream as this request already read it (or the empty stream of an id it made
+        itself): the first attempt decides against it without reading again. Were it stale, the
+        append's expected version fails and the retry reads afresh, as for any lost race.
         """
         stream_id = category.stream_id(entity_id)
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            if made_here and attempt == 1:
-                loaded = Loaded(state=category.initial_state(), version=0, position=0)
-            else:
-                loaded = await self.load(category, entity_id)
+            loaded = first if first is not None and attempt == 1 else await self.load(category, entity_id)
             if if_match is not None and if_match != loaded.version:
                 raise PreconditionFailed(stream_id, if_match, loaded.version)
             events = decide(loaded.state)
