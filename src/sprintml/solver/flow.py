@@ -28,7 +28,7 @@ Hours = dict[tuple[int, int, int], int]
 
 def staff(prep: Prepared, funded: set[int]) -> Plan | None:
     """A plan funding exactly `funded` (pins included), or None if this heuristic cannot meet some minimum."""
-    gpus = _gpus(prep, funded)
+    gpus = best_gpus(prep, funded)
     if gpus is None:
         return None
     pinned = _pinned_hours(prep, funded)
@@ -273,7 +273,7 @@ def _free_hours(
     return need == 0
 
 
-def _gpus(prep: Prepared, funded: set[int]) -> dict[tuple[int, int], int] | None:
+def best_gpus(prep: Prepared, funded: set[int]) -> dict[tuple[int, int], int] | None:
     """GPUs for a fixed funded set, exactly: every minimum, then the most priority-weighted GPUs (level 3)."""
     request = prep.request
     n_k = len(request.gpu_pools)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from sprintml.solver.errors import AllocationProblem, UnsatisfiableAllocation
+from sprintml.solver.flow import best_gpus
 from sprintml.solver.instance import AllocationRequest
 from sprintml.solver.model import Variables, build_model, profile_classes
 from sprintml.solver.objective import LevelExpr, level_expressions, level_value
@@ -101,8 +102,7 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
         # Never worse than the starting plan (greedy at worst) on any level, even if the search ignored the hint.
         if found is not None and plan is not None and _worse(prep, name, found, plan):
             found = None
-        plan = found or plan
-        assert plan is not None
+        plan = _with_best_gpus(prep, found or plan)
         levels.append(level)
         held = level_value(prep, name, plan)
         if name in MAXIMISED:
@@ -158,6 +158,15 @@ def _relaxed_bound(
     held = {above: level_value(prep, above, plan) for above in LEVELS[: len(levels)]}
     relaxed = solve_relaxation(prep, name, held, budget, params.random_seed)
     return None if relaxed is None else relaxed.bound
+
+
+def _with_best_gpus(prep: Prepared, plan: Plan | None) -> Plan:
+    """GPUs touch only level 3 (and which projects run): for the plan's funded set, min-cost flow gives the most."""
+    assert plan is not None
+    gpus = best_gpus(prep, plan.funded)
+    if gpus is None or level_value(prep, "weighted_gpus", Plan(gpus=gpus)) <= level_value(prep, "weighted_gpus", plan):
+        return plan
+    return Plan(hours=plan.hours, gpus=gpus, funded=plan.funded)
 
 
 def _worse(prep: Prepared, name: str, found: Plan, plan: Plan) -> bool:
