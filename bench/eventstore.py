@@ -15,7 +15,7 @@ import asyncpg
 import msgspec
 
 from sprintml.eventstore import Metadata, NewEvent, PostgresEventStore
-from sprintml.eventstore.postgres import init_connection
+from sprintml.eventstore.postgres import init_connection, release_without_reset_query
 from sprintml.eventstore.scratch import postgres_server, scratch_database
 
 RAW_TABLE = """
@@ -51,7 +51,9 @@ async def run_writers(writers: int, seconds: float, write: Callable[[int, int], 
 
 async def measure(url: str, seconds: float) -> list[tuple[str, float, float]]:
     store = await PostgresEventStore.connect(url, max_size=10)
-    raw = await asyncpg.create_pool(url, min_size=8, max_size=10, init=init_connection)
+    raw = await asyncpg.create_pool(
+        url, min_size=8, max_size=10, init=init_connection, reset=release_without_reset_query
+    )
     assert raw is not None
     await raw.execute(RAW_TABLE)
     results: list[tuple[str, float, float]] = []

@@ -77,8 +77,18 @@ async def init_connection(connection: Connection) -> None:
     )
 
 
+async def release_without_reset_query(connection: asyncpg.Connection) -> None:
+    """The pool's `reset`: asyncpg still rolls back an open transaction and drops listener
+    callbacks, but skips its reset query (UNLISTEN *, unlock all, RESET ALL), a round trip on
+    every release, so on every query of a request. Nothing here leaves session state behind on
+    a pooled connection: the few that LISTEN or take a session advisory lock undo it before
+    they release (`subscribe`, `migrate`, `rebuild`), and nothing SETs a session variable."""
+
+
 async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=init_connection)
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=init_connection, reset=release_without_reset_query
+    )
     assert pool is not None
     return pool
 
