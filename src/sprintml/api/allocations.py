@@ -12,7 +12,7 @@ from sprintml.api import bodies
 from sprintml.api.auth import requires_any_role, requires_planner
 from sprintml.api.deps import PathId
 from sprintml.api.documented_errors import READ_ERRORS, WRITE_ERRORS, error_responses
-from sprintml.api.writes import Writer, etag, new_id
+from sprintml.api.writes import Writer, etag, new_id, written
 from sprintml.application import CommandHandler, Outcome
 from sprintml.application.allocation import (
     CURRENT_ALLOCATION,
@@ -137,7 +137,7 @@ class AllocationController(Controller):
             PLAN,
             plan_id,
             lambda state: decide_approval(command, state, current),
-            lambda outcome: bodies.Written(id=plan_id, version=outcome.version, position=outcome.position),
+            written(plan_id),
             # The approval and the move of `allocation-current` commit together; a concurrent
             # approval moves that stream first and this one fails with 409.
             side_appends=lambda _: [
@@ -157,12 +157,11 @@ class AllocationController(Controller):
         projects: dict[str, list[bodies.AllocatedHours]] = {}
         gpus: dict[str, int] = {}
         for a in plan.output.get("assignments", []) if plan else []:
-            engineers.setdefault(a["engineer"], []).append(
-                bodies.AllocatedHours(engineer=a["engineer"], project=a["project"], skill=a["skill"], hours=a["hours"])
+            hours = bodies.AllocatedHours(
+                engineer=a["engineer"], project=a["project"], skill=a["skill"], hours=a["hours"]
             )
-            projects.setdefault(a["project"], []).append(
-                bodies.AllocatedHours(engineer=a["engineer"], project=a["project"], skill=a["skill"], hours=a["hours"])
-            )
+            engineers.setdefault(hours.engineer, []).append(hours)
+            projects.setdefault(hours.project, []).append(hours)
         for g in plan.output.get("gpu_assignments", []) if plan else []:
             gpus[g["project"]] = gpus.get(g["project"], 0) + g["count"]
         return bodies.CurrentAllocation(
