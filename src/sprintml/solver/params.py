@@ -15,6 +15,8 @@ class SolverParams(msgspec.Struct, frozen=True, kw_only=True):
     linearization_level: Annotated[int, msgspec.Meta(ge=0, le=2)] = 2
     presolve_probing_deterministic_time: Annotated[float, msgspec.Meta(ge=0)] = 0.05
     break_symmetry: bool = True
+    # Share of a level's time (levels 2, 4 and 5) given to large-neighbourhood search (lns.py) after CP-SAT.
+    neighbourhood_share: Annotated[float, msgspec.Meta(ge=0, le=0.9)] = 0.5
     # Above this many (engineer, project, role) triples the full CP-SAT model is not built: on 1,000 engineers
     # (65,000 triples) its presolve and first LP alone outlast a minute; the relaxation and flow plan stand alone.
     max_model_pairs: Annotated[int, msgspec.Meta(ge=0)] = 20_000

@@ -11,19 +11,28 @@ Decisions where allocation.md is silent:
   can never use (excluded, unqualified): those add a constant.
 * A project with no roles and no GPU need is funded for free (it only adds its priority).
 * `unmet` lists every role or GPU need given less than requested (`hours`/`count`), for funded projects too.
-* The time limit (`options.time_limit_s`, at most 300 s) bounds the CP-SAT search over all five levels; input
-  checks, the greedy hint and the explanations (one small model per unfunded project, at most 1 s each) come on top.
+* The time limit (`options.time_limit_s`, at most 300 s) bounds the search over all five levels, the starting plan
+  included (at most 40% of it); input checks and the explanations (one small model per unfunded project, at most
+  1 s each) come on top.
+* The start (start.py) is the better of greedy and a relaxation's funded projects staffed by min-cost flow; a
+  level whose plan meets the relaxation's bound (relaxation.py, levels 1-3) is `OPTIMAL` without CP-SAT. Above
+  `max_model_pairs` (engineer, project, role) triples the full model is not built at all: the start is the plan,
+  levels 1-3 carry the relaxation's bounds and levels 4-5 the counting bound 0.
+* Levels 2, 4 and 5 split their time between CP-SAT's own search (which gives the bound) and a seeded
+  large-neighbourhood search (lns.py). After every level the plan's GPUs are re-optimised by flow: they only
+  touch level 3, and for a fixed funded set the flow is exact.
 * Level k's bound holds with levels < k kept at their reported values; a level the solver proved is `OPTIMAL`,
   and the plan is `OPTIMAL` only when all five are. A level that ran out of time keeps the previous plan.
 * `UNKNOWN` (no plan at all) is returned only when no plan was found within the limit: that needs pins, since
   without pins funding nothing is a plan. Proven infeasibility (pins that cannot all hold together) raises
   UnsatisfiableAllocation like the checks do.
-* Determinism: the default is one CP-SAT worker (single-thread search is reproducible) with a fixed seed, and each
-  level ends on a deterministic-time budget (`deterministic_units_per_second` x its wall-clock share), with the
-  wall-clock limit as a safety net. The same input and params give the same plan unless the wall clock cuts a level
-  short first (a much slower or loaded machine). `num_workers` > 1 runs CP-SAT's parallel portfolio: stronger on
-  big instances, but which of several equal plans comes back then depends on thread timing. CP-SAT's
-  `interleave_search` (deterministic parallel) was tried and was 10-100x slower on these models.
+* Determinism: the default is one CP-SAT worker (single-thread search is reproducible) with a fixed seed. The
+  levels share `time_limit_s x deterministic_units_per_second` units of CP-SAT's deterministic time (what a level
+  leaves unspent flows on, counted in units, not seconds), the neighbourhood draws are seeded, and the flow and
+  relaxation are deterministic; wall-clock limits are only a safety net. The same input and params give the same
+  plan unless the wall clock cuts a step short first (a much slower or loaded machine). `num_workers` > 1 runs
+  CP-SAT's parallel portfolio: stronger, but which of several equal plans comes back then depends on thread
+  timing. CP-SAT's `interleave_search` (deterministic parallel) was tried and was 10-100x slower on these models.
 * Symmetry: engineers that no constraint or objective term can tell apart (same capacity, skills, focus, current
   hours and eligible roles, not pinned) are ordered by total hours; hints are permuted to respect that order.
 """
@@ -37,9 +46,11 @@ from ortools.sat.python import cp_model
 from sprintml.solver.errors import AllocationProblem, UnsatisfiableAllocation
 from sprintml.solver.flow import best_gpus
 from sprintml.solver.instance import AllocationRequest
-from sprintml.solver.model import Variables, build_model, profile_classes
+from sprintml.solver.lns import improve
+from sprintml.solver.model import Variables, build_model
 from sprintml.solver.objective import LevelExpr, level_expressions, level_value
 from sprintml.solver.params import SolverParams
+from sprintml.solver.plan_vars import add_hints, canonical, extract
 from sprintml.solver.prepared import Plan, Prepared, prepare
 from sprintml.solver.relaxation import solve_relaxation
 from sprintml.solver.result import plan_to_result
@@ -54,6 +65,10 @@ LEVEL_SHARES = (0.5, 0.5, 0.4, 0.6, 1.0)
 MIN_LEVEL_SECONDS = 0.05
 # At most this share of the time limit goes to the starting plan (greedy, relaxation, flow).
 START_SHARE = 0.4
+# Levels whose variables a neighbourhood can move (funding and GPUs stay fixed in one, so not levels 1 and 3).
+NEIGHBOURHOOD_LEVELS = ("weighted_hours", "churn_hours", "assignments")
+# Small neighbourhood models run more deterministic units per second than the full model the rate was set for.
+NEIGHBOURHOOD_UNITS_FACTOR = 2.0
 # Levels 1-3 have a relaxation (relaxation.py) whose bound can be tighter than CP-SAT's.
 RELAXED_LEVELS = LEVELS[:3]
 
@@ -64,6 +79,7 @@ class _Level:
     bound: int
     status: LevelStatus
     seconds: float
+    units: float = 0.0  # CP-SAT's deterministic time spent
 
 
 def solve(request: AllocationRequest, params: SolverParams | None = None) -> AllocationResult:
@@ -84,9 +100,13 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
     # The start keeps every pin; it is the plan to beat and the first hint.
     plan = canonical(prep, start.plan, params) if start.plan is not None else None
     levels: list[_Level] = []
+    # Deterministic time is what budgets the levels (wall time only guards); a level's unspent units flow on.
+    units_left = limit * params.deterministic_units_per_second
     for n, name in enumerate(LEVELS):
         remaining = deadline - time.perf_counter()
-        budget = max(MIN_LEVEL_SECONDS, remaining if n == len(LEVELS) - 1 else remaining * LEVEL_SHARES[n])
+        last = n == len(LEVELS) - 1
+        budget = max(MIN_LEVEL_SECONDS, remaining if last else remaining * LEVEL_SHARES[n])
+        units = units_left if last else units_left * LEVEL_SHARES[n]
         t0 = time.perf_counter()
         relaxed = _relaxed_bound(prep, name, plan, levels, start, budget, params)
         if plan is not None and relaxed is not None and level_value(prep, name, plan) == relaxed:
@@ -94,7 +114,12 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
             found, level = None, _Level(relaxed, relaxed, "OPTIMAL", time.perf_counter() - t0)
         else:
             budget = max(MIN_LEVEL_SECONDS, budget - (time.perf_counter() - t0))
-            found, level = _solve_level(model, v, prep, exprs[name], name, plan, plan, budget, params)
+            searched = name in NEIGHBOURHOOD_LEVELS and params.neighbourhood_share > 0
+            share = 1.0 - params.neighbourhood_share if searched else 1.0
+            found, level = _solve_level(
+                model, v, prep, exprs[name], name, plan, plan, (budget * share, units * share), params
+            )
+            units_left -= level.units
             if relaxed is not None and level.status != "OPTIMAL":
                 level.bound = min(level.bound, relaxed) if name in MAXIMISED else max(level.bound, relaxed)
         if found is None and plan is None:
@@ -102,7 +127,19 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
         # Never worse than the starting plan (greedy at worst) on any level, even if the search ignored the hint.
         if found is not None and plan is not None and _worse(prep, name, found, plan):
             found = None
-        plan = _with_best_gpus(prep, found or plan)
+        plan = found or plan
+        assert plan is not None
+        if level.status != "OPTIMAL" and name in NEIGHBOURHOOD_LEVELS and params.neighbourhood_share > 0:
+            # The model's objective is still this level's; what CP-SAT's own search left, neighbourhoods may take.
+            share = params.neighbourhood_share * NEIGHBOURHOOD_UNITS_FACTOR
+            plan, spent = improve(model, v, prep, name, plan, units * share, t0 + budget, params.random_seed)
+            units_left -= spent / NEIGHBOURHOOD_UNITS_FACTOR
+            if level_value(prep, name, plan) == level.bound:
+                level.status = "OPTIMAL"
+            elif level.status == "UNKNOWN":
+                level.status = "FEASIBLE"  # CP-SAT found nothing in its share, but the plan was searched from
+            level.seconds = time.perf_counter() - t0
+        plan = _with_best_gpus(prep, plan)
         levels.append(level)
         held = level_value(prep, name, plan)
         if name in MAXIMISED:
@@ -183,9 +220,10 @@ def _solve_level(
     name: str,
     hint: Plan | None,
     fallback: Plan | None,
-    budget: float,
+    budget: tuple[float, float],
     params: SolverParams,
 ) -> tuple[Plan | None, _Level]:
+    """Solve one level within `budget` (wall seconds, deterministic units)."""
     if name in MAXIMISED:
         model.maximize(level.expr)
     else:
@@ -198,13 +236,13 @@ def _solve_level(
     p.num_workers = params.num_workers
     p.random_seed = params.random_seed
     p.log_search_progress = params.log_search_progress
-    p.max_time_in_seconds = budget
+    p.max_time_in_seconds = budget[0]
     p.linearization_level = params.linearization_level
     # Probing in presolve took most of a minute on 1,000 engineers and is repeated at every level.
     p.presolve_probing_deterministic_time_limit = params.presolve_probing_deterministic_time
     if params.num_workers == 1:
         # One worker searches deterministically; ending on deterministic time keeps the plan reproducible.
-        p.max_deterministic_time = budget * params.deterministic_units_per_second
+        p.max_deterministic_time = max(0.01, budget[1])
     t0 = time.perf_counter()
     status = solver.solve(model)
     seconds = time.perf_counter() - t0
@@ -212,19 +250,31 @@ def _solve_level(
     if status == cp_model.OPTIMAL:
         plan = extract(prep, v, solver)
         value = level_value(prep, name, plan)
-        return plan, _Level(value=value, bound=value, status="OPTIMAL", seconds=seconds)
+        return plan, _Level(
+            value=value, bound=value, status="OPTIMAL", seconds=seconds, units=solver.deterministic_time
+        )
     if status == cp_model.FEASIBLE:
         plan = extract(prep, v, solver)
         value = level_value(prep, name, plan)
         return plan, _Level(
-            value=value, bound=_bound(prep, name, raw_bound + level.offset, value), status="FEASIBLE", seconds=seconds
+            value=value,
+            bound=_bound(prep, name, raw_bound + level.offset, value),
+            status="FEASIBLE",
+            seconds=seconds,
+            units=solver.deterministic_time,
         )
     if status == cp_model.UNKNOWN:
         # Without a solution CP-SAT's bound field is not a bound (it reads 0); count instead.
         if fallback is None:
-            return None, _Level(value=0, bound=0, status="UNKNOWN", seconds=seconds)
+            return None, _Level(value=0, bound=0, status="UNKNOWN", seconds=seconds, units=solver.deterministic_time)
         value = level_value(prep, name, fallback)
-        return None, _Level(value=value, bound=_bound(prep, name, math.nan, value), status="UNKNOWN", seconds=seconds)
+        return None, _Level(
+            value=value,
+            bound=_bound(prep, name, math.nan, value),
+            status="UNKNOWN",
+            seconds=seconds,
+            units=solver.deterministic_time,
+        )
     if status == cp_model.INFEASIBLE:
         if name != LEVELS[0]:
             raise RuntimeError(f"level {name} infeasible although the previous plan satisfies it")
@@ -262,50 +312,3 @@ def _trivial_bound(prep: Prepared, name: str) -> int:
     if name == "weighted_gpus":
         return sum(p.priority * (p.gpus.count if p.gpus else 0) for p in projects)
     return 0
-
-
-def add_hints(model: cp_model.CpModel, v: Variables, prep: Prepared, plan: Plan) -> None:
-    pair: dict[tuple[int, int], int] = {}
-    for (i, j, _), h in plan.hours.items():
-        pair[i, j] = pair.get((i, j), 0) + h
-    for hkey, var in v.h.items():
-        model.add_hint(var, plan.hours.get(hkey, 0))
-    for xkey, var in v.x.items():
-        model.add_hint(var, pair.get(xkey, 0) > 0)
-    for gkey, var in v.g.items():
-        model.add_hint(var, plan.gpus.get(gkey, 0))
-    for j, var in enumerate(v.funded):
-        model.add_hint(var, j in plan.funded)
-    for (i, j), var in v.churn.items():
-        model.add_hint(var, abs(pair.get((i, j), 0) - prep.current[i, j]))
-
-
-def extract(prep: Prepared, v: Variables, solver: cp_model.CpSolver) -> Plan:
-    plan = Plan()
-    for hkey, var in v.h.items():
-        h = solver.value(var)
-        if h:
-            plan.hours[hkey] = h
-    for gkey, var in v.g.items():
-        g = solver.value(var)
-        if g:
-            plan.gpus[gkey] = g
-    plan.funded = {j for j, var in enumerate(v.funded) if solver.boolean_value(var)}
-    return plan
-
-
-def canonical(prep: Prepared, plan: Plan, params: SolverParams) -> Plan:
-    """Reorder a hint inside each class of identical engineers so it obeys the symmetry-breaking order."""
-    if not params.break_symmetry:
-        return plan
-    load: dict[int, int] = {}
-    for (i, _, _), h in plan.hours.items():
-        load[i] = load.get(i, 0) + h
-    moved: dict[int, int] = {}
-    for members in profile_classes(prep):
-        ranked = sorted(members, key=lambda i: (-load.get(i, 0), i))
-        moved.update({src: dst for dst, src in zip(members, ranked, strict=True) if src != dst})
-    if not moved:
-        return plan
-    hours = {(moved.get(i, i), j, r): h for (i, j, r), h in plan.hours.items()}
-    return Plan(hours=hours, gpus=dict(plan.gpus), funded=set(plan.funded))
