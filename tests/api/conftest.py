@@ -1,9 +1,13 @@
 """The real app on the real database, with one bearer token per role."""
 
+import socket
+import threading
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+import uvicorn
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -32,6 +36,28 @@ async def auth(store: PostgresEventStore) -> dict[str, dict[str, str]]:
         _, token = await tokens.create(f"{role}-{uuid.uuid4().hex[:6]}", [role])
         headers[role] = {"Authorization": f"Bearer {token}"}
     return headers
+
+
+@pytest.fixture(scope="module")
+def served_url(database_url: str) -> Iterator[str]:
+    """The app under uvicorn on a free port, as `sprintml serve` runs it."""
+    app = create_app(Settings(database_url=database_url, run_slack_poster=False))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive(), "the server stopped while starting"
+        assert time.monotonic() < deadline, "the server did not start in 30 s"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
 
 
 def unique_id(prefix: str = "t") -> str:

@@ -7,50 +7,22 @@ item of another team). Those 422s are api.md's "a value out of range → 4xx".
 """
 
 import re
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import requests
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from sprintml.accounts import TokenStore
-from sprintml.api import create_app
-from sprintml.config import Settings
 from sprintml.eventstore import PostgresEventStore
 from tests.api.conftest import Client, unique_id
 
 EXAMPLES_PER_OPERATION = 5
 NOT_EXPRESSIBLE_IN_JSON_SCHEMA = [positive_data_acceptance]
-
-
-@pytest.fixture(scope="module")
-def base_url(database_url: str) -> Iterator[str]:
-    """The app under uvicorn on a free port, as `sprintml serve` runs it."""
-    app = create_app(Settings(database_url=database_url, run_slack_poster=False))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive(), "the server stopped while starting"
-        assert time.monotonic() < deadline, "the server did not start in 30 s"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +55,8 @@ def fuzzer(operation: Any, documented: set[str], base_url: str, headers: dict[st
     return fuzz
 
 
-def test_every_check_passes_on_every_operation_with_valid_and_invalid_requests(base_url: str, token: str) -> None:
+def test_every_check_passes_on_every_operation_with_valid_and_invalid_requests(served_url: str, token: str) -> None:
+    base_url = served_url
     spec: dict[str, Any] = requests.get(f"{base_url}/schema/openapi.json", timeout=10).json()
     schema = schemathesis.openapi.from_dict(spec)
     headers = {"Authorization": f"Bearer {token}"}
