@@ -5,7 +5,6 @@ import time
 
 import httpx
 import msgspec
-
 from bench.allocation_instances import generate
 
 
