@@ -42,11 +42,12 @@ def improve(
         return plan, 0.0
     best = level_value(prep, name, plan)
     while spent < deterministic_budget and time.perf_counter() < deadline:
-        free: set[int] = set()
-        for j in rng.sample(projects, min(2, len(projects))):
-            free.update(prep.project_engineers[j])
-        if len(free) > NEIGHBOURHOOD_ENGINEERS:
-            free = set(rng.sample(sorted(free), NEIGHBOURHOOD_ENGINEERS))
+        chosen = set(rng.sample(projects, min(2, len(projects))))
+        # Engineers on the projects now or before (`current`) first: moving them is what changes levels 4 and 5.
+        involved = sorted({i for i, j, _ in plan.hours if j in chosen} | {i for i, j in prep.current if j in chosen})
+        others = sorted({i for j in chosen for i in prep.project_engineers[j]} - set(involved))
+        free = set(rng.sample(involved, min(len(involved), NEIGHBOURHOOD_ENGINEERS)))
+        free.update(rng.sample(others, min(len(others), NEIGHBOURHOOD_ENGINEERS - len(free))))
         sub = _fixed_outside(model, v, prep, plan, free)
         solver = cp_model.CpSolver()
         p = solver.parameters
