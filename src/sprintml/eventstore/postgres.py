@@ -52,6 +52,8 @@ _json_encode = msgspec.json.Encoder().encode
 _JSONB_VERSION = b"\x01"
 
 NOTIFY_CHANNEL = "sprintml_events"
+NOTIFY_SPACING = 0.01
+"""Seconds between two NOTIFYs of one store: a follower hears of a burst at most this late."""
 
 _APPEND_SQL = "SELECT * FROM append_events($1, $2, $3, $4, $5, $6)"
 _READ_COLUMNS = "position, event_id, stream_id, version, type, data, metadata, recorded_at"
@@ -125,6 +127,7 @@ class PostgresEventStore:
         self.pool = pool
         self._fenced = 0  # every position up to this one is final (see the module docstring)
         self._notify_pending = False
+        self._notified_at = 0.0
         self._background: set[asyncio.Task[None]] = set()
 
     @classmethod
@@ -187,8 +190,10 @@ class PostgresEventStore:
         """Wake every LISTENing follower soon, once for any number of appends in between.
 
         NOTIFY is sent after the append's commit, on its own: inside the append it would
-        serialise every commit on a database-wide lock. Followers poll as well, so a lost
-        notification delays an event by one poll interval, never loses it.
+        serialise every commit on a database-wide lock. The first append after a quiet spell
+        notifies at once; under load, one NOTIFY per NOTIFY_SPACING covers every append in
+        between (one per append cost concurrent writers a third of their rate). Followers poll
+        as well, so a lost notification delays an event by one poll interval, never loses it.
         """
         if self._notify_pending:
             return
@@ -198,7 +203,10 @@ class PostgresEventStore:
         task.add_done_callback(self._background.discard)
 
     async def _notify(self) -> None:
-        self._notify_pending = False
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(max(0.0, self._notified_at + NOTIFY_SPACING - loop.time()))
+        self._notify_pending = False  # appends from here on are after this NOTIFY: they ask again
+        self._notified_at = loop.time()
         with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             await self.pool.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
 
