@@ -16,6 +16,7 @@ from sprintml.api.allocations import AllocationController
 from sprintml.api.auth import PUBLIC_PATTERN, BearerTokenMiddleware
 from sprintml.api.backlog import BacklogController
 from sprintml.api.deps import provide_handler, provide_writer, reject_repeated_query_parameters
+from sprintml.api.examples import ExamplesSchemaPlugin
 from sprintml.api.feed import FeedController
 from sprintml.api.health import HealthController
 from sprintml.api.impediments import ImpedimentController, TeamImpedimentController
@@ -116,7 +117,7 @@ def create_app(settings: Settings) -> Litestar:
             prometheus_config().middleware,
             DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATTERN),
         ],
-        plugins=[problem_details_plugin()],
+        plugins=[problem_details_plugin(), ExamplesSchemaPlugin()],
         openapi_config=openapi_config(),
         state=State({"settings": settings}),
         request_max_body_size=1024 * 1024,

@@ -42,8 +42,15 @@ _MEANINGS: Final = {
 
 
 def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    # generate_examples=False: Litestar would invent random values for Problem's fields (a `status`
+    # of 2562, a `title` of twenty random letters); its example comes from `examples.py`.
     return {
-        status: ResponseSpec(data_container=Problem, description=_MEANINGS[status], media_type=PROBLEM_MEDIA_TYPE)
+        status: ResponseSpec(
+            data_container=Problem,
+            description=_MEANINGS[status],
+            media_type=PROBLEM_MEDIA_TYPE,
+            generate_examples=False,
+        )
         for status in statuses
     }
 

@@ -41,7 +41,11 @@ class HealthController(Controller):
         summary="The database is reachable and migrated",
         exclude_from_auth=True,
         responses={
-            503: ResponseSpec(data_container=Readiness, description="The database is unreachable or not migrated")
+            503: ResponseSpec(
+                data_container=Readiness,
+                description="The database is unreachable or not migrated",
+                generate_examples=False,
+            )
         },
     )
     async def ready(

@@ -66,6 +66,7 @@ READ_RESPONSES: Final[dict[int, Any]] = {
         description=f"The read models did not catch up with the feed within {READ_TIMEOUT:g} s; retry after "
         "the Retry-After header's seconds.",
         media_type=PROBLEM_MEDIA_TYPE,
+        generate_examples=False,
     ),
 }
 """Every read here: auth, unknown ids, bad parameters, and projections too far behind."""
