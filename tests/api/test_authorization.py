@@ -197,7 +197,7 @@ async def test_every_operation_but_probes_schema_and_slack_needs_a_token(client:
     assert not open_doors
 
 
-async def test_every_operation_documents_its_auth_failures_as_problem_json(client: Client) -> None:
+async def test_every_operation_documents_its_failures_as_problem_json(client: Client) -> None:
     spec = (await client.get("/schema/openapi.json")).json()
     public = ("/health", "/ready", "/metrics", "/schema", "/integrations/slack")
     undocumented = []
@@ -208,5 +208,8 @@ async def test_every_operation_documents_its_auth_failures_as_problem_json(clien
             for status in ("401", "403"):
                 content = operation["responses"].get(status, {}).get("content", {})
                 if "application/problem+json" not in content:
+                    undocumented.append((method, path, status))
+            for status, response in operation["responses"].items():
+                if status.startswith("4") and set(response.get("content", {})) != {"application/problem+json"}:
                     undocumented.append((method, path, status))
     assert not undocumented

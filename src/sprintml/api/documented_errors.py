@@ -30,7 +30,7 @@ class Problem(msgspec.Struct, kw_only=True):
 
 
 _MEANINGS: Final = {
-    400: "The body is not JSON.",
+    400: "The request cannot be read: a body that is not JSON, or a query string that cannot be parsed.",
     401: "No valid bearer token (or, for Slack, no valid signature).",
     403: "The token's roles may not do this.",
     404: "An id in the path names nothing.",
@@ -57,6 +57,8 @@ def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
 
 WRITE_ERRORS: Final[dict[int, Any]] = error_responses(400, 401, 403, 404, 409, 412, 422)
 """Every write: bad JSON, auth, unknown ids, rules, If-Match, invalid fields."""
-READ_ERRORS: Final[dict[int, Any]] = error_responses(401, 403, 404, 422)
-"""Every authenticated read: auth, unknown ids, bad parameters (`as_of`, `after`, `limit`)."""
+READ_ERRORS: Final[dict[int, Any]] = error_responses(400, 401, 403, 404, 422)
+"""Every authenticated read: auth, unknown ids, bad parameters (`as_of`, `after`, `limit`).
+
+The 400 is listed so that Litestar's own 400 (another body shape) does not stand in for ours."""
 SLACK_ERRORS: Final[dict[int, Any]] = error_responses(400, 401, 422)

@@ -54,7 +54,7 @@ def event_view(event: RecordedEvent) -> bodies.EventView:
     )
 
 
-FEED_ERRORS = error_responses(401, 403, 422)  # no id in the path: no 404
+FEED_ERRORS = error_responses(400, 401, 403, 422)  # no id in the path: no 404
 
 
 class FeedController(Controller):

@@ -60,7 +60,7 @@ MAX_ITEMS_LENGTH: Final = 4000
 MAX_SAMPLES: Final = 10_000
 
 READ_RESPONSES: Final[dict[int, Any]] = {
-    **error_responses(401, 403, 404, 422),
+    **error_responses(400, 401, 403, 404, 422),
     503: ResponseSpec(
         data_container=Problem,
         description=f"The read models did not catch up with the feed within {READ_TIMEOUT:g} s; retry after "
