@@ -212,16 +212,6 @@ class SprintView(Reply, frozen=True, kw_only=True):
     version: int
 
 
-class ImpedimentView(Reply, frozen=True, kw_only=True):
-    impediment_id: str
-    team_id: str
-    title: str
-    severity: Severity
-    status: Literal["open", "acknowledged", "escalated", "resolved"]
-    source: Literal["api", "slack", "standup"]
-    version: int
-
-
 class EventView(Reply, frozen=True, kw_only=True):
     position: int
     event_id: str
