@@ -8,8 +8,10 @@ from hypothesis import strategies as st
 
 from conftest import request
 from sprintml.solver import AllocationInputError, SolverParams, greedy_plan, solve, validate
+from sprintml.solver.lp_bound import lp_bound
 from sprintml.solver.objective import plan_objective
 from sprintml.solver.prepared import prepare
+from sprintml.solver.solution import LEVELS, MAXIMISED
 
 SKILLS = ("ml", "data", "infra")
 
@@ -126,3 +128,26 @@ def test_without_the_full_model_every_plan_validates_within_its_bounds(body: dic
             assert lv.value == exact_lv.value
         if lv.status != "OPTIMAL":
             break
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_every_bound_lies_on_its_levels_side_and_the_lp_never_passes_a_proven_optimum(body: dict[str, Any]) -> None:
+    req = request(
+        body["engineers"], body["projects"], body["pools"], min_chunk_hours=body["min_chunk_hours"], time_limit_s=2
+    )
+    try:
+        result = solve(req, SolverParams())
+    except AllocationInputError:
+        return
+    for lv in result.levels:
+        assert lv.value <= lv.bound if lv.name in MAXIMISED else lv.bound <= lv.value
+    if result.status != "OPTIMAL" or result.objective is None:
+        return
+    prep = prepare(req)
+    held = {name: result.objective.value(name) for name in LEVELS[:3]}
+    churn = lp_bound(prep, "churn_hours", held, 5.0)
+    assert churn is None or churn <= result.objective.churn_hours
+    held["churn_hours"] = result.objective.churn_hours
+    assignments = lp_bound(prep, "assignments", held, 5.0)
+    assert assignments is None or assignments <= result.objective.assignments

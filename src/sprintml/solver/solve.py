@@ -47,6 +47,7 @@ from sprintml.solver.errors import AllocationProblem, UnsatisfiableAllocation
 from sprintml.solver.flow import best_gpus
 from sprintml.solver.instance import AllocationRequest
 from sprintml.solver.lns import improve
+from sprintml.solver.lp_bound import lp_bound
 from sprintml.solver.model import Variables, build_model
 from sprintml.solver.objective import LevelExpr, level_expressions, level_value
 from sprintml.solver.params import SolverParams
@@ -71,6 +72,8 @@ NEIGHBOURHOOD_LEVELS = ("weighted_hours", "churn_hours", "assignments")
 NEIGHBOURHOOD_UNITS_FACTOR = 2.0
 # Levels 1-3 have a relaxation (relaxation.py) whose bound can be tighter than CP-SAT's.
 RELAXED_LEVELS = LEVELS[:3]
+# Levels 4-5 have the full model's linear relaxation (lp_bound.py), which CP-SAT may not settle in its share.
+LP_LEVELS = LEVELS[3:]
 
 
 @dataclass(slots=True)
@@ -187,12 +190,17 @@ def _relaxed_bound(
     budget: float,
     params: SolverParams,
 ) -> int | None:
-    """The relaxation's bound on level `name` with the levels above held at the plan's values; None if none."""
-    if name not in RELAXED_LEVELS or plan is None:
+    """A relaxation's bound on level `name` with the levels above held at the plan's values; None if none."""
+    if plan is None:
+        return None
+    held = {above: level_value(prep, above, plan) for above in LEVELS[: len(levels)]}
+    if name in LP_LEVELS:
+        # Without the model (too many triples) there is no time for its relaxation either.
+        return lp_bound(prep, name, held, budget) if budget > 0 else None
+    if name not in RELAXED_LEVELS:
         return None
     if name == LEVELS[0]:
         return start.funded_bound
-    held = {above: level_value(prep, above, plan) for above in LEVELS[: len(levels)]}
     relaxed = solve_relaxation(prep, name, held, budget, params.random_seed)
     return None if relaxed is None else relaxed.bound
 
