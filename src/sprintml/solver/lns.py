@@ -19,8 +19,10 @@ from sprintml.solver.plan_vars import add_hints, extract
 from sprintml.solver.prepared import Plan, Prepared
 from sprintml.solver.solution import MAXIMISED
 
-NEIGHBOURHOOD_ENGINEERS = 40
+NEIGHBOURHOOD_ENGINEERS = 12
 STEP_DETERMINISTIC_TIME = 0.2
+# Share of the steps on levels 4 and 5 whose projects are drawn where one engineer's hours could move (_draw).
+TARGETED_SHARE = 0.5
 
 
 def improve(
@@ -42,7 +44,7 @@ def improve(
         return plan, 0.0
     best = level_value(prep, name, plan)
     while spent < deterministic_budget and time.perf_counter() < deadline:
-        chosen = set(rng.sample(projects, min(2, len(projects))))
+        chosen = _draw(rng, prep, name, plan, projects)
         # Engineers on the projects now or before (`current`) first: moving them is what changes levels 4 and 5.
         involved = sorted({i for i, j, _ in plan.hours if j in chosen} | {i for i, j in prep.current if j in chosen})
         others = sorted({i for j in chosen for i in prep.project_engineers[j]} - set(involved))
@@ -89,3 +91,30 @@ def _fixed_outside(
             domain[0] = value
             domain[1] = value
     return sub
+
+
+def _draw(rng: random.Random, prep: Prepared, name: str, plan: Plan, projects: list[int]) -> set[int]:
+    """Two projects to free: on levels 4 and 5, half the time two that one engineer could move hours between (from
+    the project they give fewer hours than `current` to the one they work on instead; between two projects they
+    split across), where a uniform draw of 2 of 40 projects rarely lands; otherwise two at random."""
+    movable: list[tuple[int, ...]] = []
+    if name in ("churn_hours", "assignments") and rng.random() < TARGETED_SHARE:
+        pair: dict[tuple[int, int], int] = {}
+        for (i, j, _), h in plan.hours.items():
+            pair[i, j] = pair.get((i, j), 0) + h
+        works: dict[int, list[int]] = {}
+        for i, j in sorted(pair):
+            works.setdefault(i, []).append(j)
+        if name == "churn_hours":
+            movable = [
+                (j, *works.get(i, ()))
+                for (i, j), c in sorted(prep.current.items())
+                if j in plan.funded and pair.get((i, j), 0) < c and (i, j) in prep.pair_roles
+            ]
+        else:
+            movable = [tuple(js) for _, js in sorted(works.items()) if len(js) > 1]
+    if movable:
+        first, *rest = rng.choice(movable)
+        others = [j for j in rest if j != first] or [j for j in projects if j != first]
+        return {first, rng.choice(others)} if others else {first}
+    return set(rng.sample(projects, min(2, len(projects))))
