@@ -15,7 +15,6 @@ from ortools.sat.python import cp_model
 
 from sprintml.solver.model import Variables
 from sprintml.solver.objective import level_value
-from sprintml.solver.plan_vars import add_hints, extract
 from sprintml.solver.prepared import Plan, Prepared
 from sprintml.solver.solution import MAXIMISED
 
@@ -43,6 +42,7 @@ def improve(
     if not projects:
         return plan, 0.0
     best = level_value(prep, name, plan)
+    sub = _Fixed(model, v, prep, plan)
     while spent < deterministic_budget and time.perf_counter() < deadline:
         chosen = _draw(rng, prep, name, plan, projects)
         # Engineers on the projects now or before (`current`) first: moving them is what changes levels 4 and 5.
@@ -50,47 +50,108 @@ def improve(
         others = sorted({i for j in chosen for i in prep.project_engineers[j]} - set(involved))
         free = set(rng.sample(involved, min(len(involved), NEIGHBOURHOOD_ENGINEERS)))
         free.update(rng.sample(others, min(len(others), NEIGHBOURHOOD_ENGINEERS - len(free))))
-        sub = _fixed_outside(model, v, prep, plan, free)
+        sub.free(sorted(free))
         solver = cp_model.CpSolver()
         p = solver.parameters
         p.num_workers = 1
         p.random_seed = seed
         p.max_deterministic_time = min(STEP_DETERMINISTIC_TIME, deterministic_budget - spent)
         p.max_time_in_seconds = max(0.01, deadline - time.perf_counter())
-        status = solver.solve(sub)
+        status = solver.solve(sub.model)
         spent += max(solver.deterministic_time, 0.01)  # a step always costs something, so the loop ends
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            continue
-        found = extract(prep, v, solver)
-        value = level_value(prep, name, found)
-        if value > best if name in MAXIMISED else value < best:
-            plan, best = found, value
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = sub.plan_from(solver, plan)
+            value = level_value(prep, name, found)
+            if value > best if name in MAXIMISED else value < best:
+                plan, best = found, value
+        sub.fix(plan)
     return plan, spent
 
 
-def _fixed_outside(
-    model: cp_model.CpModel, v: Variables, prep: Prepared, plan: Plan, free: set[int]
-) -> cp_model.CpModel:
-    """A copy of the model with every variable of engineers outside `free`, every GPU and every funding fixed."""
-    sub = model.clone()
-    sub.clear_hints()  # type: ignore[no-untyped-call]
-    add_hints(sub, v, prep, plan)
-    pair: dict[tuple[int, int], int] = {}
-    for (i, j, _), h in plan.hours.items():
-        pair[i, j] = pair.get((i, j), 0) + h
-    proto = sub.proto
-    fixed: list[tuple[cp_model.IntVar, int]] = []
-    fixed += [(var, plan.hours.get(key, 0)) for key, var in v.h.items() if key[0] not in free]
-    fixed += [(var, int(pair.get(key, 0) > 0)) for key, var in v.x.items() if key[0] not in free]
-    fixed += [(var, abs(pair.get(key, 0) - prep.current[key])) for key, var in v.churn.items() if key[0] not in free]
-    fixed += [(var, plan.gpus.get(key, 0)) for key, var in v.g.items()]
-    fixed += [(var, int(j in plan.funded)) for j, var in enumerate(v.funded)]
-    for var, value in fixed:
-        domain = proto.variables[var.index].domain
-        if len(domain) == 2:
-            domain[0] = value
-            domain[1] = value
-    return sub
+class _Fixed:
+    """A copy of the model with every variable fixed to the plan, whose engineers are freed a few at a time.
+
+    Cloning the model and hinting all of its variables for every step cost more than CP-SAT's own solving once
+    neighbourhoods were small; the copy is made once, and a step touches only the freed engineers' variables (a
+    fixed variable needs no hint).
+    """
+
+    def __init__(self, model: cp_model.CpModel, v: Variables, prep: Prepared, plan: Plan) -> None:
+        self.model = model.clone()
+        self.model.clear_hints()  # type: ignore[no-untyped-call]
+        self.prep = prep
+        self.v = v
+        proto = self.model.proto
+        # Per engineer, the indices of their hour, pair and churn variables with each one's original domain.
+        self.by_engineer: dict[int, list[int]] = {}
+        self.variable: dict[int, cp_model.IntVar] = {}
+        self.domains: dict[int, tuple[int, int]] = {}
+        for keys, table in ((list(v.h), v.h), (list(v.x), v.x), (list(v.churn), v.churn)):
+            for key in keys:
+                index = table[key].index  # type: ignore[index]
+                domain = proto.variables[index].domain
+                if len(domain) == 2:
+                    self.domains[index] = (domain[0], domain[1])
+                    self.by_engineer.setdefault(key[0], []).append(index)
+                    self.variable[index] = table[key]  # type: ignore[index]
+        self.freed: list[int] = []
+        fixed = [(var.index, plan.gpus.get(key, 0)) for key, var in v.g.items()]
+        fixed += [(var.index, int(j in plan.funded)) for j, var in enumerate(v.funded)]
+        for index, value in fixed:
+            domain = proto.variables[index].domain
+            if len(domain) == 2:
+                domain[0] = domain[1] = value
+        self.fix(plan, everyone=True)
+
+    def values(self, plan: Plan, engineers: list[int]) -> dict[int, int]:
+        """The plan's value of every hour, pair and churn variable of `engineers`, by variable index."""
+        v, prep, wanted = self.v, self.prep, set(engineers)
+        pair: dict[tuple[int, int], int] = {}
+        for (i, j, _), h in plan.hours.items():
+            if i in wanted:
+                pair[i, j] = pair.get((i, j), 0) + h
+        values: dict[int, int] = {}
+        for i in engineers:
+            for j in prep.engineer_projects[i]:
+                values[v.x[i, j].index] = int(pair.get((i, j), 0) > 0)
+                for r in prep.pair_roles[i, j]:
+                    values[v.h[i, j, r].index] = plan.hours.get((i, j, r), 0)
+                if (i, j) in v.churn:
+                    values[v.churn[i, j].index] = abs(pair.get((i, j), 0) - prep.current[i, j])
+        return values
+
+    def fix(self, plan: Plan, *, everyone: bool = False) -> None:
+        """Fix the freed engineers (or everyone) to the plan again."""
+        engineers = sorted(self.by_engineer) if everyone else self.freed
+        variables = self.model.proto.variables
+        for index, value in self.values(plan, engineers).items():
+            if index in self.domains:
+                domain = variables[index].domain
+                domain[0] = domain[1] = value
+        self.freed = []
+
+    def free(self, engineers: list[int]) -> None:
+        """Give `engineers` their original domains back, hinted at their current (fixed) values."""
+        variables = self.model.proto.variables
+        self.model.clear_hints()  # type: ignore[no-untyped-call]
+        for i in engineers:
+            for index in self.by_engineer.get(i, []):
+                domain = variables[index].domain
+                self.model.add_hint(self.variable[index], domain[0])
+                domain[0], domain[1] = self.domains[index]
+        self.freed = engineers
+
+    def plan_from(self, solver: cp_model.CpSolver, plan: Plan) -> Plan:
+        """`plan` with the freed engineers' hours as the solver left them (nothing else could move)."""
+        freed = set(self.freed)
+        hours = {key: h for key, h in plan.hours.items() if key[0] not in freed}
+        for i in self.freed:
+            for j in self.prep.engineer_projects[i]:
+                for r in self.prep.pair_roles[i, j]:
+                    h = solver.value(self.v.h[i, j, r])
+                    if h:
+                        hours[i, j, r] = h
+        return Plan(hours=hours, gpus=dict(plan.gpus), funded=set(plan.funded))
 
 
 def _draw(rng: random.Random, prep: Prepared, name: str, plan: Plan, projects: list[int]) -> set[int]:
