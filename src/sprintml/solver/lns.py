@@ -33,9 +33,10 @@ def improve(
     deterministic_budget: float,
     deadline: float,
     seed: int,
+    bound: int,
 ) -> tuple[Plan, float]:
     """The best plan found from `plan` on level `name`, and the deterministic time spent; `model` carries that
-    level's objective and the levels held above it."""
+    level's objective and the levels held above it. The search ends early once the plan meets `bound`."""
     rng = random.Random(seed)
     spent = 0.0
     projects = [j for j in range(prep.n_projects) if prep.project_engineers[j]]
@@ -43,7 +44,7 @@ def improve(
         return plan, 0.0
     best = level_value(prep, name, plan)
     sub = _Fixed(model, v, prep, plan)
-    while spent < deterministic_budget and time.perf_counter() < deadline:
+    while spent < deterministic_budget and time.perf_counter() < deadline and best != bound:
         chosen = _draw(rng, prep, name, plan, projects)
         # Engineers on the projects now or before (`current`) first: moving them is what changes levels 4 and 5.
         involved = sorted({i for i, j, _ in plan.hours if j in chosen} | {i for i, j in prep.current if j in chosen})

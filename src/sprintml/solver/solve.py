@@ -135,7 +135,9 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
         if level.status != "OPTIMAL" and name in NEIGHBOURHOOD_LEVELS and params.neighbourhood_share > 0:
             # The model's objective is still this level's; what CP-SAT's own search left, neighbourhoods may take.
             share = params.neighbourhood_share * NEIGHBOURHOOD_UNITS_FACTOR
-            plan, spent = improve(model, v, prep, name, plan, units * share, t0 + budget, params.random_seed)
+            plan, spent = improve(
+                model, v, prep, name, plan, units * share, t0 + budget, params.random_seed, level.bound
+            )
             units_left -= spent / NEIGHBOURHOOD_UNITS_FACTOR
             if level_value(prep, name, plan) == level.bound:
                 level.status = "OPTIMAL"
