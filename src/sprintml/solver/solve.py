@@ -15,12 +15,13 @@ Decisions where allocation.md is silent:
   included (at most 40% of it); input checks and the explanations (one small model per unfunded project, at most
   1 s each) come on top.
 * The start (start.py) is the better of greedy and a relaxation's funded projects staffed by min-cost flow; a
-  level whose plan meets the relaxation's bound (relaxation.py, levels 1-3) is `OPTIMAL` without CP-SAT. Above
+  level whose plan meets the relaxation's bound (relaxation.py, levels 1-3; lp_bound.py, the full model's linear
+  relaxation, levels 4-5) is `OPTIMAL` without CP-SAT. Above
   `max_model_pairs` (engineer, project, role) triples the full model is not built at all: the start is the plan,
   levels 1-3 carry the relaxation's bounds and levels 4-5 the counting bound 0.
 * Levels 2, 4 and 5 split their time between CP-SAT's own search (which gives the bound) and a seeded
-  large-neighbourhood search (lns.py). After every level the plan's GPUs are re-optimised by flow: they only
-  touch level 3, and for a fixed funded set the flow is exact.
+  large-neighbourhood search (lns.py), which ends early once the plan meets the level's bound. After every level
+  the plan's GPUs are re-optimised by flow: they only touch level 3, and for a fixed funded set the flow is exact.
 * Level k's bound holds with levels < k kept at their reported values; a level the solver proved is `OPTIMAL`,
   and the plan is `OPTIMAL` only when all five are. A level that ran out of time keeps the previous plan.
 * `UNKNOWN` (no plan at all) is returned only when no plan was found within the limit: that needs pins, since
