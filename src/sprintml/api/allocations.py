@@ -136,7 +136,7 @@ class AllocationController(Controller):
         return await writer.write(
             PLAN,
             plan_id,
-            lambda state: decide_approval(command, state, current),
+            lambda state: decide_approval(command, state, current.state, current.version),
             written(plan_id),
             # The approval and the move of `allocation-current` commit together; a concurrent
             # approval moves that stream first and this one fails with 409.
@@ -165,7 +165,7 @@ class AllocationController(Controller):
         for g in plan.output.get("gpu_assignments", []) if plan else []:
             gpus[g["project"]] = gpus.get(g["project"], 0) + g["count"]
         return bodies.CurrentAllocation(
-            plan_id=current.plan_id,
+            plan_id=current.state.plan_id,
             engineers=[
                 bodies.EngineerAllocation(engineer=e, hours=sum(x.hours for x in xs), assignments=xs)
                 for e, xs in sorted(engineers.items())

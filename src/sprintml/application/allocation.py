@@ -5,7 +5,7 @@ from typing import Any
 
 import msgspec
 
-from sprintml.application.handler import Category, CommandHandler
+from sprintml.application.handler import Category, CommandHandler, Loaded
 from sprintml.domain.allocation import (
     CURRENT_ALLOCATION_ID,
     CurrentAllocationState,
@@ -21,12 +21,12 @@ PLAN = Category[PlanState]("plan", initial_plan, evolve_plan)
 CURRENT_ALLOCATION = Category[CurrentAllocationState]("allocation", initial_current, evolve_current)
 
 
-async def current_allocation(handler: CommandHandler) -> tuple[CurrentAllocationState, PlanState | None]:
-    """The `allocation-current` stream's state and the approved plan it names (if any)."""
-    current = (await handler.load(CURRENT_ALLOCATION, CURRENT_ALLOCATION_ID)).state
-    if current.plan_id is None:
+async def current_allocation(handler: CommandHandler) -> tuple[Loaded[CurrentAllocationState], PlanState | None]:
+    """The `allocation-current` stream as loaded and the approved plan it names (if any)."""
+    current = await handler.load(CURRENT_ALLOCATION, CURRENT_ALLOCATION_ID)
+    if current.state.plan_id is None:
         return current, None
-    return current, (await handler.load(PLAN, current.plan_id)).state
+    return current, (await handler.load(PLAN, current.state.plan_id)).state
 
 
 def approved_hours(plan: PlanState | None) -> dict[str, dict[str, int]]:

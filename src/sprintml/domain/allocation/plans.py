@@ -80,7 +80,6 @@ class PlanState(msgspec.Struct, frozen=True, kw_only=True):
 
 class CurrentAllocationState(msgspec.Struct, frozen=True, kw_only=True):
     plan_id: str | None = None
-    version: int = 0
 
 
 def initial_plan() -> PlanState:
@@ -112,7 +111,7 @@ def evolve_plan(state: PlanState, event: Event) -> PlanState:
 
 def evolve_current(state: CurrentAllocationState, event: Event) -> CurrentAllocationState:
     if isinstance(event, CurrentPlanChanged):
-        return CurrentAllocationState(plan_id=event.plan_id, version=state.version + 1)
+        return CurrentAllocationState(plan_id=event.plan_id)
     return state
 
 
@@ -131,12 +130,15 @@ def decide_proposal(command: ProposePlan, state: PlanState) -> list[Event]:
     ]
 
 
-def decide_approval(command: ApprovePlan, state: PlanState, current: CurrentAllocationState) -> list[Event]:
+def decide_approval(
+    command: ApprovePlan, state: PlanState, current: CurrentAllocationState, current_version: int
+) -> list[Event]:
+    """`current_version`: the version of the `allocation-current` stream now."""
     if not state.exists:
         raise NotFound(f"There is no allocation plan {command.plan_id!r}.", field="plan_id")
     if state.status != "proposed":
         raise RuleViolated(f"Plan {command.plan_id!r} is {state.status} already; a plan is approved at most once.")
-    if current.version != state.based_on_version:
+    if current_version != state.based_on_version:
         raise RuleViolated(
             f"Another plan ({current.plan_id}) was approved after plan {command.plan_id!r} was proposed: "
             "its inputs are stale, re-solve."
