@@ -2,6 +2,7 @@
 
 import asyncio
 import re
+from typing import Any
 
 from litestar.testing import AsyncTestClient
 
@@ -17,11 +18,11 @@ async def test_health_answers_ok(client: Client) -> None:
     assert response.json() == {"status": "ok"}
 
 
-async def _projected(client: Client, position: int) -> dict:  # type: ignore[type-arg]
+async def _projected(client: Client, position: int) -> dict[str, Any]:
     for _ in range(200):
-        body = (await client.get("/ready")).json()
+        body: dict[str, Any] = (await client.get("/ready")).json()
         if all(p["position"] >= position for p in body["projections"]):
-            return body  # type: ignore[no-any-return]
+            return body
         await asyncio.sleep(0.05)
     raise AssertionError(f"the projections did not reach {position}: {body['projections']}")
 
