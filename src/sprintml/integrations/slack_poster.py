@@ -36,7 +36,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import httpx
 import msgspec
@@ -63,15 +63,17 @@ _encode = msgspec.json.Encoder().encode
 Message = dict[str, Any]
 
 
-def _impediment_event(type_name: str, data: bytes | msgspec.Raw) -> Any:
+def _impediment_event(type_name: str, data: bytes | msgspec.Raw) -> impediment.ImpedimentEvent | None:
     """The decoded impediment event, or None (logged) for one this code cannot read."""
     if type_name not in IMPEDIMENT_TYPES:
         return None
     try:
-        return decode_event(type_name, data)
+        event = decode_event(type_name, data)
     except msgspec.ValidationError as error:
         _log.error("slack poster: skipped an unreadable %s: %s", type_name, error)
         return None
+    assert isinstance(event, impediment.EVENT_TYPES)
+    return cast("impediment.ImpedimentEvent", event)
 
 
 async def post_json(http: httpx.AsyncClient, url: str, payload: Message) -> httpx.Response:
