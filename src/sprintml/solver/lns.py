@@ -5,7 +5,9 @@ level by a few units in ten seconds. Here each step frees the engineers qualifie
 random (and the projects' GPUs and funding stay as they are), fixes every other variable to the incumbent by its
 domain, and lets CP-SAT solve that small model from the incumbent as hint. A step is kept only if it improves the
 level. Steps are budgeted in CP-SAT's deterministic time and the draws come from a seeded generator, so the same
-input and parameters give the same plan (the wall clock only cuts a step short as a safety net).
+input and parameters give the same plan (the wall clock only cuts a step short as a safety net). On level 5,
+half the steps free the engineers on one cycle of the plan's graph (where a pair can be emptied), and cycles are
+cancelled directly (cycles.py) before the search and after every improving step.
 """
 
 import random
@@ -13,6 +15,7 @@ import time
 
 from ortools.sat.python import cp_model
 
+from sprintml.solver.cycles import cancel_cycles, fundamental_cycles, plan_pairs
 from sprintml.solver.model import Variables
 from sprintml.solver.objective import level_value
 from sprintml.solver.prepared import Plan, Prepared
@@ -22,6 +25,10 @@ NEIGHBOURHOOD_ENGINEERS = 12
 STEP_DETERMINISTIC_TIME = 0.2
 # Share of the steps on levels 4 and 5 whose projects are drawn where one engineer's hours could move (_draw).
 TARGETED_SHARE = 0.5
+# On level 5, cycles are cancelled (cycles.py) before the search and after every this many improving steps.
+CANCEL_EVERY = 1
+# Share of the steps on level 5 that free the engineers on one cycle of the plan's graph (cycles.py).
+CYCLE_SHARE = 0.5
 
 
 def improve(
@@ -42,16 +49,13 @@ def improve(
     projects = [j for j in range(prep.n_projects) if prep.project_engineers[j]]
     if not projects:
         return plan, 0.0
+    if name == "assignments":
+        plan = cancel_cycles(prep, plan, seed)
     best = level_value(prep, name, plan)
     sub = _Fixed(model, v, prep, plan)
+    improved = 0
     while spent < deterministic_budget and time.perf_counter() < deadline and best != bound:
-        chosen = _draw(rng, prep, name, plan, projects)
-        # Engineers on the projects now or before (`current`) first: moving them is what changes levels 4 and 5.
-        involved = sorted({i for i, j, _ in plan.hours if j in chosen} | {i for i, j in prep.current if j in chosen})
-        others = sorted({i for j in chosen for i in prep.project_engineers[j]} - set(involved))
-        free = set(rng.sample(involved, min(len(involved), NEIGHBOURHOOD_ENGINEERS)))
-        free.update(rng.sample(others, min(len(others), NEIGHBOURHOOD_ENGINEERS - len(free))))
-        sub.free(sorted(free))
+        sub.free(_neighbourhood(rng, prep, name, plan, projects))
         solver = cp_model.CpSolver()
         p = solver.parameters
         p.num_workers = 1
@@ -65,6 +69,15 @@ def improve(
             value = level_value(prep, name, found)
             if value > best if name in MAXIMISED else value < best:
                 plan, best = found, value
+                improved += 1
+                if name == "assignments" and improved % CANCEL_EVERY == 0:
+                    # The step may have opened cycles elsewhere; cancelling them moves engineers the step did not
+                    # free, so the fixed copy is brought up to date as a whole.
+                    sub.fix(plan)
+                    plan = cancel_cycles(prep, plan, seed)
+                    best = level_value(prep, name, plan)
+                    sub.fix(plan, everyone=True)
+                    continue
         sub.fix(plan)
     return plan, spent
 
@@ -153,6 +166,26 @@ class _Fixed:
                     if h:
                         hours[i, j, r] = h
         return Plan(hours=hours, gpus=dict(plan.gpus), funded=set(plan.funded))
+
+
+def _neighbourhood(rng: random.Random, prep: Prepared, name: str, plan: Plan, projects: list[int]) -> list[int]:
+    """The engineers one step frees: on level 5, part of the time those on a cycle of the plan's graph (cycles.py)
+    and others on the cycle's projects; otherwise engineers of two projects drawn by `_draw`."""
+    if name == "assignments" and rng.random() < CYCLE_SHARE:
+        cycles = [c for c in fundamental_cycles(plan_pairs(plan)) if len(c) <= NEIGHBOURHOOD_ENGINEERS]
+        if cycles:
+            free = set(rng.choice(cycles))
+            on_projects = {j for i, j, _ in plan.hours if i in free}
+            others = sorted({i for i, j, _ in plan.hours if j in on_projects} - free)
+            free.update(rng.sample(others, min(len(others), NEIGHBOURHOOD_ENGINEERS - len(free))))
+            return sorted(free)
+    chosen = _draw(rng, prep, name, plan, projects)
+    # Engineers on the projects now or before (`current`) first: moving them is what changes levels 4 and 5.
+    involved = sorted({i for i, j, _ in plan.hours if j in chosen} | {i for i, j in prep.current if j in chosen})
+    others = sorted({i for j in chosen for i in prep.project_engineers[j]} - set(involved))
+    free = set(rng.sample(involved, min(len(involved), NEIGHBOURHOOD_ENGINEERS)))
+    free.update(rng.sample(others, min(len(others), NEIGHBOURHOOD_ENGINEERS - len(free))))
+    return sorted(free)
 
 
 def _draw(rng: random.Random, prep: Prepared, name: str, plan: Plan, projects: list[int]) -> set[int]:

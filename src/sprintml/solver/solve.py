@@ -20,7 +20,9 @@ Decisions where allocation.md is silent:
   `max_model_pairs` (engineer, project, role) triples the full model is not built at all: the start is the plan,
   levels 1-3 carry the relaxation's bounds and levels 4-5 the counting bound 0.
 * Levels 2, 4 and 5 split their time between CP-SAT's own search (which gives the bound) and a seeded
-  large-neighbourhood search (lns.py), which ends early once the plan meets the level's bound. After every level
+  large-neighbourhood search (lns.py), which ends early once the plan meets the level's bound. Level 5 gives the
+  neighbourhoods most of its time, and between their steps cancels cycles of the plan's engineer-project graph
+  (cycles.py): shifting hours around a cycle empties a pair without touching levels 1-3 or adding churn. After every level
   the plan's GPUs are re-optimised by flow: they only touch level 3, and for a fixed funded set the flow is exact.
 * Level k's bound holds with levels < k kept at their reported values; a level the solver proved is `OPTIMAL`,
   and the plan is `OPTIMAL` only when all five are. A level that ran out of time keeps the previous plan.
@@ -69,6 +71,9 @@ MIN_LEVEL_SECONDS = 0.05
 START_SHARE = 0.4
 # Levels whose variables a neighbourhood can move (funding and GPUs stay fixed in one, so not levels 1 and 3).
 NEIGHBOURHOOD_LEVELS = ("weighted_hours", "churn_hours", "assignments")
+# On level 5 CP-SAT's own single-worker search barely moves the plan (252 -> 251 in 120 s with 2 workers on a
+# 200-engineer instance, its bound 148 below the LP's 200), while neighbourhoods took it to 227 in 15 s.
+ASSIGNMENTS_NEIGHBOURHOOD_SHARE = 0.9
 # Small neighbourhood models run more deterministic units per second than the full model the rate was set for.
 NEIGHBOURHOOD_UNITS_FACTOR = 2.0
 # Levels 1-3 have a relaxation (relaxation.py) whose bound can be tighter than CP-SAT's.
@@ -118,8 +123,7 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
             found, level = None, _Level(relaxed, relaxed, "OPTIMAL", time.perf_counter() - t0)
         else:
             budget = max(MIN_LEVEL_SECONDS, budget - (time.perf_counter() - t0))
-            searched = name in NEIGHBOURHOOD_LEVELS and params.neighbourhood_share > 0
-            share = 1.0 - params.neighbourhood_share if searched else 1.0
+            share = 1.0 - _neighbourhood_share(name, params)
             found, level = _solve_level(
                 model, v, prep, exprs[name], name, plan, plan, (budget * share, units * share), params
             )
@@ -133,9 +137,9 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
             found = None
         plan = found or plan
         assert plan is not None
-        if level.status != "OPTIMAL" and name in NEIGHBOURHOOD_LEVELS and params.neighbourhood_share > 0:
+        if level.status != "OPTIMAL" and _neighbourhood_share(name, params) > 0:
             # The model's objective is still this level's; what CP-SAT's own search left, neighbourhoods may take.
-            share = params.neighbourhood_share * NEIGHBOURHOOD_UNITS_FACTOR
+            share = _neighbourhood_share(name, params) * NEIGHBOURHOOD_UNITS_FACTOR
             plan, spent = improve(
                 model, v, prep, name, plan, units * share, t0 + budget, params.random_seed, level.bound
             )
@@ -206,6 +210,15 @@ def _relaxed_bound(
         return start.funded_bound
     relaxed = solve_relaxation(prep, name, held, budget, params.random_seed)
     return None if relaxed is None else relaxed.bound
+
+
+def _neighbourhood_share(name: str, params: SolverParams) -> float:
+    """The share of a level's time for the neighbourhood search (none on levels 1 and 3, none if switched off)."""
+    if name not in NEIGHBOURHOOD_LEVELS or params.neighbourhood_share == 0:
+        return 0.0
+    if name == LEVELS[-1]:
+        return max(params.neighbourhood_share, ASSIGNMENTS_NEIGHBOURHOOD_SHARE)
+    return params.neighbourhood_share
 
 
 def _with_best_gpus(prep: Prepared, plan: Plan | None) -> Plan:

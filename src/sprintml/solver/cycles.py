@@ -1,0 +1,179 @@
+"""Cycles of a plan's engineer-project graph, where level 5 (assignments) can lose a pair without touching 1-3.
+
+Shifting hours around a cycle e1 -> p1 -> e2 -> p2 -> e1 (e1 gives p1 more and p2 less, e2 the reverse) keeps every
+engineer's total and every project's total, so funding, weighted hours and GPUs stay as they are; shifted far
+enough, one pair of the cycle drops to zero hours. A plan whose graph is a forest has at most
+engineers + projects - components pairs, and every cycle is a candidate for one pair fewer. Whether a shift is
+allowed (roles, chunks, pins, churn) is the neighbourhood search's business: it frees the cycle's engineers.
+"""
+
+import random
+from collections import deque
+
+from ortools.graph.python import min_cost_flow
+
+from sprintml.solver.prepared import Plan, Prepared
+
+Hours = dict[tuple[int, int, int], int]
+# Meeting every role's minimum outweighs any preference between roles.
+_MINIMUM_REWARD = 1_000_000
+# Forests tried in a row without a cancellation before the search stops, and forests tried at most.
+FORESTS_WITHOUT_GAIN = 5
+MAX_FORESTS = 400
+# A node of the graph: ("e", engineer index) or ("p", project index).
+Node = tuple[str, int]
+
+
+def plan_pairs(plan: Plan) -> list[tuple[int, int]]:
+    """The (engineer, project) pairs with positive hours, sorted."""
+    return sorted({(i, j) for (i, j, _), h in plan.hours.items() if h > 0})
+
+
+def fundamental_cycles(pairs: list[tuple[int, int]]) -> list[list[int]]:
+    """The engineers on each cycle of `cycle_paths`, sorted."""
+    return [sorted(n for kind, n in path if kind == "e") for path in cycle_paths(pairs)]
+
+
+def cycle_paths(pairs: list[tuple[int, int]]) -> list[list[Node]]:
+    """One cycle per edge outside a breadth-first spanning forest, as its nodes in order (the last one adjacent to
+    the first). Every cycle of the graph is a combination of these; the same pairs give the same list."""
+    adjacent: dict[Node, list[Node]] = {}
+    for i, j in pairs:
+        adjacent.setdefault(("e", i), []).append(("p", j))
+        adjacent.setdefault(("p", j), []).append(("e", i))
+    parent: dict[Node, Node | None] = {}
+    depth: dict[Node, int] = {}
+    tree: set[frozenset[Node]] = set()
+    for root in sorted(adjacent):
+        if root in parent:
+            continue
+        parent[root], depth[root] = None, 0
+        queue = deque([root])
+        while queue:
+            node = queue.popleft()
+            for nxt in adjacent[node]:
+                if nxt not in parent:
+                    parent[nxt], depth[nxt] = node, depth[node] + 1
+                    tree.add(frozenset((node, nxt)))
+                    queue.append(nxt)
+    paths = []
+    for i, j in pairs:
+        a, b = ("e", i), ("p", j)
+        if frozenset((a, b)) in tree:
+            continue
+        # Climb from the deeper end until both tree paths meet; the edge (b, a) closes the cycle.
+        up_a, up_b = [a], [b]
+        while up_a[-1] != up_b[-1]:
+            deeper = up_a if depth[up_a[-1]] >= depth[up_b[-1]] else up_b
+            above = parent[deeper[-1]]
+            assert above is not None
+            deeper.append(above)
+        paths.append(up_a + up_b[-2::-1])
+    return paths
+
+
+def cancel_cycles(prep: Prepared, plan: Plan, seed: int) -> Plan:
+    """`plan` with hours shifted around cycles while some cycle can be cancelled: each shift empties at least one
+    pair and never adds one, keeps every engineer's and project's total, and is taken only if every rule still
+    holds and churn does not grow. A spanning forest's cycles are only some of the graph's, so the search goes on
+    over forests grown from seeded shuffles of the pairs until `FORESTS_WITHOUT_GAIN` in a row cancel nothing."""
+    rng = random.Random(seed)
+    hours = dict(plan.hours)
+    barren = 0
+    for forest in range(MAX_FORESTS):
+        pair = _pair_totals(hours)
+        pairs = sorted(pair)
+        if forest:
+            rng.shuffle(pairs)
+        cancelled = False
+        for path in cycle_paths(pairs):
+            shifted = _shift(prep, hours, pair, path) or _shift(prep, hours, pair, path[::-1])
+            if shifted is not None:
+                hours, cancelled = shifted, True
+                break
+        barren = 0 if cancelled else barren + 1
+        if barren == FORESTS_WITHOUT_GAIN:
+            break
+    return Plan(hours=hours, gpus=dict(plan.gpus), funded=set(plan.funded))
+
+
+def _shift(prep: Prepared, hours: Hours, pair: dict[tuple[int, int], int], path: list[Node]) -> Hours | None:
+    """Shift hours around the cycle `path`: each engineer gains on the project after it and loses on the one
+    before, by as much as empties the smallest losing pair; None if some rule would break."""
+    if path[0][0] == "p":
+        path = path[1:] + path[:1]
+    n = len(path)
+    # Projects sit at odd positions, between the engineer gaining hours on them and the one losing them.
+    moves = [(path[t][1], path[(t + 1) % n][1], path[t - 1][1]) for t in range(1, n, 2)]  # (project, loser, gainer)
+    delta = min(pair[loser, j] for j, loser, _ in moves)
+    # Only the cycle's pairs change (each once: a simple cycle meets every pair at most once).
+    new_pair = {(loser, j): pair[loser, j] - delta for j, loser, _ in moves}
+    new_pair.update({(gainer, j): pair[gainer, j] + delta for j, _, gainer in moves})
+    for j, loser, _ in moves:
+        left = new_pair[loser, j]
+        if 0 < left < prep.chunk or left < prep.pins.get((loser, j), 0):
+            return None
+    if sum(_churn(prep, ij, h) for ij, h in new_pair.items()) > sum(_churn(prep, ij, pair[ij]) for ij in new_pair):
+        return None
+    projects = sorted({j for j, _, _ in moves})
+    shifted = {key: h for key, h in hours.items() if key[1] not in projects}
+    for j in projects:
+        split = split_roles(
+            prep,
+            j,
+            {i: h for i in prep.project_engineers[j] if (h := new_pair.get((i, j), pair.get((i, j), 0)))},
+            hours,
+        )
+        if split is None:
+            return None
+        shifted.update(split)
+    return shifted
+
+
+def split_roles(prep: Prepared, j: int, totals: dict[int, int], previous: Hours) -> Hours | None:
+    """Hours per (engineer, role) on project `j` giving each engineer exactly `totals[engineer]`, every role
+    between its minimum and its hours, each engineer only in roles they may fill; None if there is no such split.
+
+    A min-cost flow: engineers supply their totals, roles take them, a role's first `min_hours` earn a reward that
+    outweighs everything so minimums are met whenever they can be, and staying in a role the engineer already had
+    in `previous` is cheaper than moving.
+    """
+    roles = prep.request.projects[j].roles
+    engineers = sorted(totals)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    sink = len(engineers) + len(roles)
+    arcs: list[tuple[int, int, int]] = []  # (arc, engineer, role)
+    for a, i in enumerate(engineers):
+        flow.set_node_supply(a, totals[i])
+        for r in prep.pair_roles[i, j]:
+            cost = 0 if previous.get((i, j, r), 0) > 0 else 1
+            arcs.append((flow.add_arc_with_capacity_and_unit_cost(a, len(engineers) + r, totals[i], cost), i, r))
+    for r, role in enumerate(roles):
+        node = len(engineers) + r
+        least = min(role.minimum, role.hours)
+        flow.add_arc_with_capacity_and_unit_cost(node, sink, least, -_MINIMUM_REWARD)
+        flow.add_arc_with_capacity_and_unit_cost(node, sink, role.hours - least, 0)
+    flow.set_node_supply(sink, -sum(totals.values()))
+    if flow.solve() != flow.OPTIMAL:
+        return None
+    split: Hours = {}
+    filled = [0] * len(roles)
+    for arc, i, r in arcs:
+        h = flow.flow(arc)
+        if h:
+            split[i, j, r] = h
+            filled[r] += h
+    if any(filled[r] < role.minimum for r, role in enumerate(roles)):
+        return None
+    return split
+
+
+def _pair_totals(hours: Hours) -> dict[tuple[int, int], int]:
+    pair: dict[tuple[int, int], int] = {}
+    for (i, j, _), h in hours.items():
+        pair[i, j] = pair.get((i, j), 0) + h
+    return {ij: h for ij, h in pair.items() if h > 0}
+
+
+def _churn(prep: Prepared, ij: tuple[int, int], hours: int) -> int:
+    return abs(hours - prep.current.get(ij, 0))
