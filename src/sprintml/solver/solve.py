@@ -20,10 +20,10 @@ Decisions where allocation.md is silent:
   `max_model_pairs` (engineer, project, role) triples the full model is not built at all: the start is the plan,
   levels 1-3 carry the relaxation's bounds and levels 4-5 the counting bound 0.
 * Levels 2, 4 and 5 split their time between CP-SAT's own search (which gives the bound) and a seeded
-  large-neighbourhood search (lns.py), which ends early once the plan meets the level's bound. Level 5 gives the
-  neighbourhoods most of its time, and between their steps cancels cycles of the plan's engineer-project graph
-  (cycles.py): shifting hours around a cycle empties a pair without touching levels 1-3 or adding churn. After every level
-  the plan's GPUs are re-optimised by flow: they only touch level 3, and for a fixed funded set the flow is exact.
+  large-neighbourhood search (lns.py), which ends early once the plan meets the level's bound. On level 5 the
+  neighbourhood search also cancels cycles of the plan's engineer-project graph (cycles.py): shifting hours
+  around a cycle empties a pair without touching levels 1-3 or adding churn. After every level the plan's GPUs
+  are re-optimised by flow: they only touch level 3, and for a fixed funded set the flow is exact.
 * Level k's bound holds with levels < k kept at their reported values; a level the solver proved is `OPTIMAL`,
   and the plan is `OPTIMAL` only when all five are. A level that ran out of time keeps the previous plan.
 * `UNKNOWN` (no plan at all) is returned only when no plan was found within the limit: that needs pins, since
@@ -71,9 +71,6 @@ MIN_LEVEL_SECONDS = 0.05
 START_SHARE = 0.4
 # Levels whose variables a neighbourhood can move (funding and GPUs stay fixed in one, so not levels 1 and 3).
 NEIGHBOURHOOD_LEVELS = ("weighted_hours", "churn_hours", "assignments")
-# On level 5 CP-SAT's own single-worker search barely moves the plan (252 -> 251 in 120 s with 2 workers on a
-# 200-engineer instance, its bound 148 below the LP's 200), while neighbourhoods took it to 227 in 15 s.
-ASSIGNMENTS_NEIGHBOURHOOD_SHARE = 0.9
 # Small neighbourhood models run more deterministic units per second than the full model the rate was set for.
 NEIGHBOURHOOD_UNITS_FACTOR = 2.0
 # Levels 1-3 have a relaxation (relaxation.py) whose bound can be tighter than CP-SAT's.
@@ -214,11 +211,7 @@ def _relaxed_bound(
 
 def _neighbourhood_share(name: str, params: SolverParams) -> float:
     """The share of a level's time for the neighbourhood search (none on levels 1 and 3, none if switched off)."""
-    if name not in NEIGHBOURHOOD_LEVELS or params.neighbourhood_share == 0:
-        return 0.0
-    if name == LEVELS[-1]:
-        return max(params.neighbourhood_share, ASSIGNMENTS_NEIGHBOURHOOD_SHARE)
-    return params.neighbourhood_share
+    return params.neighbourhood_share if name in NEIGHBOURHOOD_LEVELS else 0.0
 
 
 def _with_best_gpus(prep: Prepared, plan: Plan | None) -> Plan:
