@@ -71,6 +71,21 @@ def test_a_cycle_is_left_when_cancelling_it_would_add_churn() -> None:
     assert kept.hours == SPLIT.hours
 
 
+def test_a_shift_towards_current_hours_lowers_churn_where_a_pin_keeps_every_pair() -> None:
+    # e1 works 30 h on p1 now; e2 is pinned to p1 for 12 h, so no pair can empty, but 8 h can move.
+    prep = prepare(
+        request(
+            [eng("e1", 40, current={"p1": 30}), eng("e2", 40)],
+            [proj("p1", 1, role(40), pinned=[{"engineer": "e2", "hours": 12}]), proj("p2", 1, role(40))],
+        )
+    )
+    better = cancel_cycles(prep, SPLIT, seed=1)
+    assert plan_objective(prep, SPLIT).churn_hours == 70
+    assert plan_objective(prep, better).churn_hours == 54  # |28 - 30| + 12 + 12 + 28
+    assert better.hours == {(0, 0, 0): 28, (0, 1, 0): 12, (1, 0, 0): 12, (1, 1, 0): 28}
+    assert_valid(prep, better)
+
+
 def test_a_cycle_is_left_when_the_gainer_cannot_fill_the_role_and_no_role_has_room() -> None:
     # Both projects need 20 h of data (e1 only) and 20 h of ml (e2 only): neither can take the other's place.
     prep = prepare(

@@ -1,10 +1,10 @@
-"""Cycles of a plan's engineer-project graph, where level 5 (assignments) can lose a pair without touching 1-3.
+"""Cycles of a plan's engineer-project graph, where levels 4 and 5 can improve without touching levels 1-3.
 
 Shifting hours around a cycle e1 -> p1 -> e2 -> p2 -> e1 (e1 gives p1 more and p2 less, e2 the reverse) keeps every
-engineer's total and every project's total, so funding, weighted hours and GPUs stay as they are; shifted far
-enough, one pair of the cycle drops to zero hours. A plan whose graph is a forest has at most
-engineers + projects - components pairs, and every cycle is a candidate for one pair fewer. Whether a shift is
-allowed (roles, chunks, pins, churn) is the neighbourhood search's business: it frees the cycle's engineers.
+engineer's total and every project's total, so funding, weighted hours and GPUs stay as they are. Shifted far
+enough, one pair of the cycle drops to zero hours (level 5: a plan whose graph is a forest has at most
+engineers + projects - components pairs); shifted towards engineers' `current` hours, churn (level 4) falls. A
+shift is taken only if the roles can be re-split (min-cost flow) and chunks and pins still hold.
 """
 
 import random
@@ -73,10 +73,10 @@ def cycle_paths(pairs: list[tuple[int, int]]) -> list[list[Node]]:
 
 
 def cancel_cycles(prep: Prepared, plan: Plan, seed: int) -> Plan:
-    """`plan` with hours shifted around cycles while some cycle can be cancelled: each shift empties at least one
-    pair and never adds one, keeps every engineer's and project's total, and is taken only if every rule still
-    holds and churn does not grow. A spanning forest's cycles are only some of the graph's, so the search goes on
-    over forests grown from seeded shuffles of the pairs until `FORESTS_WITHOUT_GAIN` in a row cancel nothing."""
+    """`plan` with hours shifted around cycles while a shift lowers (churn, pairs): each keeps every engineer's and
+    project's total, never adds a pair, and keeps every rule. A spanning forest's cycles are only some of the
+    graph's, so the search goes on over forests grown from seeded shuffles of the pairs until
+    `FORESTS_WITHOUT_GAIN` in a row improve nothing."""
     rng = random.Random(seed)
     hours = dict(plan.hours)
     barren = 0
@@ -98,32 +98,58 @@ def cancel_cycles(prep: Prepared, plan: Plan, seed: int) -> Plan:
 
 
 def _shift(prep: Prepared, hours: Hours, pair: dict[tuple[int, int], int], path: list[Node]) -> Hours | None:
-    """Shift hours around the cycle `path`: each engineer gains on the project after it and loses on the one
-    before, by as much as empties the smallest losing pair; None if some rule would break."""
+    """Shift hours around the cycle `path`, each engineer gaining on the project after it and losing on the one
+    before, by the amount that lowers (churn, pairs) the most with every rule kept; None if no amount lowers it.
+
+    Churn is piecewise linear in the amount, so only its kinks and the rules' limits are tried: a pair reaching its
+    `current` hours, a losing pair reaching a chunk, its pin or zero (the largest amount empties the smallest).
+    """
     if path[0][0] == "p":
         path = path[1:] + path[:1]
     n = len(path)
     # Projects sit at odd positions, between the engineer gaining hours on them and the one losing them.
     moves = [(path[t][1], path[(t + 1) % n][1], path[t - 1][1]) for t in range(1, n, 2)]  # (project, loser, gainer)
-    delta = min(pair[loser, j] for j, loser, _ in moves)
-    # Only the cycle's pairs change (each once: a simple cycle meets every pair at most once).
-    new_pair = {(loser, j): pair[loser, j] - delta for j, loser, _ in moves}
-    new_pair.update({(gainer, j): pair[gainer, j] + delta for j, _, gainer in moves})
-    for j, loser, _ in moves:
-        left = new_pair[loser, j]
-        if 0 < left < prep.chunk or left < prep.pins.get((loser, j), 0):
-            return None
-    if sum(_churn(prep, ij, h) for ij, h in new_pair.items()) > sum(_churn(prep, ij, pair[ij]) for ij in new_pair):
-        return None
+    most = min(pair[loser, j] for j, loser, _ in moves)
+    amounts = {most}
+    for j, loser, gainer in moves:
+        left = (prep.chunk, prep.current.get((loser, j), 0), prep.pins.get((loser, j), 0))
+        amounts.update(pair[loser, j] - least for least in left)
+        amounts.add(prep.current.get((gainer, j), 0) - pair[gainer, j])
+    churn_before = sum(_churn(prep, ij, pair[ij]) for j, loser, gainer in moves for ij in ((loser, j), (gainer, j)))
+    tried: list[tuple[tuple[int, int], int, dict[tuple[int, int], int]]] = []
+    for delta in sorted(d for d in amounts if 0 < d <= most):
+        # Only the cycle's pairs change (each once: a simple cycle meets every pair at most once).
+        new_pair = {(loser, j): pair[loser, j] - delta for j, loser, _ in moves}
+        new_pair.update({(gainer, j): pair[gainer, j] + delta for j, _, gainer in moves})
+        if any(
+            0 < new_pair[loser, j] < prep.chunk or new_pair[loser, j] < prep.pins.get((loser, j), 0)
+            for j, loser, _ in moves
+        ):
+            continue
+        churn = sum(_churn(prep, ij, h) for ij, h in new_pair.items()) - churn_before
+        emptied = sum(1 for j, loser, _ in moves if new_pair[loser, j] == 0)
+        if (churn, -emptied) < (0, 0):
+            tried.append(((churn, -emptied), delta, new_pair))
     projects = sorted({j for j, _, _ in moves})
+    for _, _, new_pair in sorted(tried, key=lambda t: (t[0], t[1])):
+        shifted = _split_projects(prep, hours, pair, new_pair, projects)
+        if shifted is not None:
+            return shifted
+    return None
+
+
+def _split_projects(
+    prep: Prepared,
+    hours: Hours,
+    pair: dict[tuple[int, int], int],
+    new_pair: dict[tuple[int, int], int],
+    projects: list[int],
+) -> Hours | None:
+    """`hours` with `projects` re-split into roles for the pair totals `new_pair` (over `pair`); None if one can't."""
     shifted = {key: h for key, h in hours.items() if key[1] not in projects}
     for j in projects:
-        split = split_roles(
-            prep,
-            j,
-            {i: h for i in prep.project_engineers[j] if (h := new_pair.get((i, j), pair.get((i, j), 0)))},
-            hours,
-        )
+        totals = {i: h for i in prep.project_engineers[j] if (h := new_pair.get((i, j), pair.get((i, j), 0)))}
+        split = split_roles(prep, j, totals, hours)
         if split is None:
             return None
         shifted.update(split)
