@@ -12,9 +12,8 @@ from collections import deque
 
 from ortools.graph.python import min_cost_flow
 
-from sprintml.solver.prepared import Plan, Prepared
+from sprintml.solver.prepared import Hours, Plan, Prepared, pair_hours
 
-Hours = dict[tuple[int, int, int], int]
 # Meeting every role's minimum outweighs any preference between roles.
 _MINIMUM_REWARD = 1_000_000
 # Forests tried in a row without a cancellation before the search stops, and forests tried at most.
@@ -26,7 +25,7 @@ Node = tuple[str, int]
 
 def plan_pairs(plan: Plan) -> list[tuple[int, int]]:
     """The (engineer, project) pairs with positive hours, sorted."""
-    return sorted({(i, j) for (i, j, _), h in plan.hours.items() if h > 0})
+    return sorted(pair_hours(plan.hours))
 
 
 def fundamental_cycles(pairs: list[tuple[int, int]]) -> list[list[int]]:
@@ -81,7 +80,7 @@ def cancel_cycles(prep: Prepared, plan: Plan, seed: int) -> Plan:
     hours = dict(plan.hours)
     barren = 0
     for forest in range(MAX_FORESTS):
-        pair = _pair_totals(hours)
+        pair = pair_hours(hours)
         pairs = sorted(pair)
         if forest:
             rng.shuffle(pairs)
@@ -192,13 +191,6 @@ def split_roles(prep: Prepared, j: int, totals: dict[int, int], previous: Hours)
     if any(filled[r] < role.minimum for r, role in enumerate(roles)):
         return None
     return split
-
-
-def _pair_totals(hours: Hours) -> dict[tuple[int, int], int]:
-    pair: dict[tuple[int, int], int] = {}
-    for (i, j, _), h in hours.items():
-        pair[i, j] = pair.get((i, j), 0) + h
-    return {ij: h for ij, h in pair.items() if h > 0}
 
 
 def _churn(prep: Prepared, ij: tuple[int, int], hours: int) -> int:

@@ -14,7 +14,7 @@ from collections import defaultdict
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from sprintml.solver.prepared import Plan, Prepared
+from sprintml.solver.prepared import Hours, Plan, Prepared
 
 # Meeting every minimum outweighs any priority: one hour short costs more than any hour elsewhere can earn.
 _MINIMUM_WEIGHT = 10_000_000
@@ -22,8 +22,6 @@ MAX_REPAIR_ROUNDS = 60
 # After this many rounds, the few pairs still breaking a rule are topped up to a chunk or dropped: the flow tends
 # to pass a leftover of a few hours from one engineer to the next instead of settling.
 TRIM_AFTER_ROUNDS = 5
-
-Hours = dict[tuple[int, int, int], int]
 
 
 def staff(prep: Prepared, funded: set[int]) -> Plan | None:

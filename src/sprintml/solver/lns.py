@@ -18,7 +18,7 @@ from ortools.sat.python import cp_model
 from sprintml.solver.cycles import cancel_cycles, fundamental_cycles, plan_pairs
 from sprintml.solver.model import Variables
 from sprintml.solver.objective import level_value
-from sprintml.solver.prepared import Plan, Prepared
+from sprintml.solver.prepared import Plan, Prepared, pair_hours
 from sprintml.solver.solution import MAXIMISED
 
 NEIGHBOURHOOD_ENGINEERS = 12
@@ -195,9 +195,7 @@ def _draw(rng: random.Random, prep: Prepared, name: str, plan: Plan, projects: l
     split across), where a uniform draw of 2 of 40 projects rarely lands; otherwise two at random."""
     movable: list[tuple[int, ...]] = []
     if name in ("churn_hours", "assignments") and rng.random() < TARGETED_SHARE:
-        pair: dict[tuple[int, int], int] = {}
-        for (i, j, _), h in plan.hours.items():
-            pair[i, j] = pair.get((i, j), 0) + h
+        pair = pair_hours(plan.hours)
         works: dict[int, list[int]] = {}
         for i, j in sorted(pair):
             works.setdefault(i, []).append(j)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from sprintml.solver.model import Variables
-from sprintml.solver.prepared import Plan, Prepared
+from sprintml.solver.prepared import Plan, Prepared, pair_hours
 from sprintml.solver.solution import Objective
 
 
@@ -40,9 +40,7 @@ def level_expressions(prep: Prepared, v: Variables) -> dict[str, LevelExpr]:
 
 def plan_objective(prep: Prepared, plan: Plan) -> Objective:
     projects = prep.request.projects
-    pair: dict[tuple[int, int], int] = {}
-    for (i, j, _), h in plan.hours.items():
-        pair[i, j] = pair.get((i, j), 0) + h
+    pair = pair_hours(plan.hours)
     churn = sum(abs(pair.get(ij, 0) - c) for ij, c in prep.current.items())
     churn += sum(h for ij, h in pair.items() if ij not in prep.current)
     return Objective(

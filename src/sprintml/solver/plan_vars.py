@@ -4,13 +4,11 @@ from ortools.sat.python import cp_model
 
 from sprintml.solver.model import Variables, profile_classes
 from sprintml.solver.params import SolverParams
-from sprintml.solver.prepared import Plan, Prepared
+from sprintml.solver.prepared import Plan, Prepared, pair_hours
 
 
 def add_hints(model: cp_model.CpModel, v: Variables, prep: Prepared, plan: Plan) -> None:
-    pair: dict[tuple[int, int], int] = {}
-    for (i, j, _), h in plan.hours.items():
-        pair[i, j] = pair.get((i, j), 0) + h
+    pair = pair_hours(plan.hours)
     for hkey, var in v.h.items():
         model.add_hint(var, plan.hours.get(hkey, 0))
     for xkey, var in v.x.items():

@@ -106,6 +106,18 @@ def prepare(request: AllocationRequest) -> Prepared:
     )
 
 
+Hours = dict[tuple[int, int, int], int]  # (engineer, project, role) -> hours
+
+
+def pair_hours(hours: Hours) -> dict[tuple[int, int], int]:
+    """h[e,p]: each (engineer, project) pair's hours over its roles, for the pairs with any."""
+    pair: dict[tuple[int, int], int] = {}
+    for (i, j, _), h in hours.items():
+        if h:
+            pair[i, j] = pair.get((i, j), 0) + h
+    return pair
+
+
 @dataclass(slots=True)
 class Plan:
     """A candidate plan by index: positive hours per (e, p, r), positive GPUs per (k, p), funded projects."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sprintml.solver.flow import staff
 from sprintml.solver.greedy import greedy_plan
 from sprintml.solver.objective import plan_objective
-from sprintml.solver.prepared import Plan, Prepared
+from sprintml.solver.prepared import Plan, Prepared, pair_hours
 from sprintml.solver.relaxation import solve_relaxation
 
 # Shares of engineer hours held back, in turn, when the relaxation's projects cannot be staffed.
@@ -27,9 +27,7 @@ class Start:
 
 
 def keeps_pins(prep: Prepared, plan: Plan) -> bool:
-    pair: dict[tuple[int, int], int] = {}
-    for (i, j, _), h in plan.hours.items():
-        pair[i, j] = pair.get((i, j), 0) + h
+    pair = pair_hours(plan.hours)
     return all(pair.get(ij, 0) >= least for ij, least in prep.pins.items())
 
 
