@@ -9,7 +9,10 @@ floating-point error can never lift it above the true optimum.
 """
 
 import math
+import time
 from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
 
 from ortools.linear_solver import pywraplp
 
@@ -19,9 +22,46 @@ from sprintml.solver.prepared import Prepared
 ROUNDING_SLACK = 1e-3
 
 
+@dataclass(frozen=True, slots=True)
+class LinearRelaxation:
+    """The relaxation with the held levels as constraints; one Glop model, re-solved for several objectives."""
+
+    lp: pywraplp.Solver
+    hours: dict[tuple[int, int, int], pywraplp.Variable]  # (e, p, r) -> h[e,p,r]
+    exprs: dict[str, Any]  # level name -> its linear expression
+
+    def optimum(self, expr: Any, maximise: bool, deadline: float) -> float | None:
+        """The LP optimum of `expr`, or None if Glop did not prove one before `deadline` (perf_counter)."""
+        seconds = deadline - time.perf_counter()
+        if seconds <= 0:
+            return None
+        if maximise:
+            self.lp.Maximize(expr)
+        else:
+            self.lp.Minimize(expr)
+        self.lp.SetTimeLimit(max(1, int(seconds * 1000)))
+        if self.lp.Solve() != pywraplp.Solver.OPTIMAL:
+            return None
+        value: float = self.lp.Objective().Value()
+        return value
+
+    def lower_bound(self, level: str, deadline: float) -> int | None:
+        """The LP optimum of a minimised level, rounded up to the integer no plan can go below."""
+        optimum = self.optimum(self.exprs[level], False, deadline)
+        return None if optimum is None else max(0, math.ceil(optimum - ROUNDING_SLACK))
+
+
 def lp_bound(prep: Prepared, level: str, held: dict[str, int], seconds: float) -> int | None:
     """A lower bound on `level` ("churn_hours" or "assignments") over plans that keep every level in `held`
     (maximised levels at least, minimised at most their values); None if Glop did not prove its optimum."""
+    relaxation = linear_relaxation(prep, held)
+    if relaxation is None:
+        return None
+    return relaxation.lower_bound(level, time.perf_counter() + seconds)
+
+
+def linear_relaxation(prep: Prepared, held: dict[str, int]) -> LinearRelaxation | None:
+    """The full model with integrality dropped and the `held` levels as constraints; None for an impossible pin."""
     request = prep.request
     projects = request.projects
     lp = pywraplp.Solver.CreateSolver("GLOP")
@@ -81,12 +121,7 @@ def lp_bound(prep: Prepared, level: str, held: dict[str, int], seconds: float) -
             lp.Add(exprs[name] <= value)
         else:
             lp.Add(exprs[name] >= value)
-    lp.Minimize(exprs[level])
-    lp.SetTimeLimit(max(1, int(seconds * 1000)))
-    if lp.Solve() != pywraplp.Solver.OPTIMAL:
-        return None
-    optimum: float = lp.Objective().Value()
-    return max(0, math.ceil(optimum - ROUNDING_SLACK))
+    return LinearRelaxation(lp=lp, hours=h, exprs=exprs)
 
 
 def _add_gpus(lp: pywraplp.Solver, prep: Prepared, funded: list[pywraplp.Variable]) -> object:

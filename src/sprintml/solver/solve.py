@@ -16,7 +16,8 @@ Decisions where allocation.md is silent:
   1 s each) come on top.
 * The start (start.py) is the better of greedy and a relaxation's funded projects staffed by min-cost flow; a
   level whose plan meets the relaxation's bound (relaxation.py, levels 1-3; lp_bound.py, the full model's linear
-  relaxation, levels 4-5) is `OPTIMAL` without CP-SAT. Above
+  relaxation, levels 4-5; on level 5 also component_bound.py, which counts the engineers whole capacities force
+  to split between projects) is `OPTIMAL` without CP-SAT. Above
   `max_model_pairs` (engineer, project, role) triples the full model is not built at all: the start is the plan,
   levels 1-3 carry the relaxation's bounds and levels 4-5 the counting bound 0.
 * Levels 2, 4 and 5 split their time between CP-SAT's own search (which gives the bound) and a seeded
@@ -46,11 +47,12 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from sprintml.solver.component_bound import component_bound
 from sprintml.solver.errors import AllocationProblem, UnsatisfiableAllocation
 from sprintml.solver.flow import best_gpus
 from sprintml.solver.instance import AllocationRequest
 from sprintml.solver.lns import improve
-from sprintml.solver.lp_bound import lp_bound
+from sprintml.solver.lp_bound import linear_relaxation
 from sprintml.solver.model import Variables, build_model
 from sprintml.solver.objective import LevelExpr, level_expressions, level_value
 from sprintml.solver.params import SolverParams
@@ -77,6 +79,8 @@ NEIGHBOURHOOD_UNITS_FACTOR = 2.0
 RELAXED_LEVELS = LEVELS[:3]
 # Levels 4-5 have the full model's linear relaxation (lp_bound.py), which CP-SAT may not settle in its share.
 LP_LEVELS = LEVELS[3:]
+# The component bound's LPs (one per project whose hours may be fixed) stop at this share of level 5's time.
+COMPONENT_BOUND_SHARE = 0.25
 
 
 @dataclass(slots=True)
@@ -200,13 +204,26 @@ def _relaxed_bound(
     held = {above: level_value(prep, above, plan) for above in LEVELS[: len(levels)]}
     if name in LP_LEVELS:
         # Without the model (too many triples) there is no time for its relaxation either.
-        return lp_bound(prep, name, held, budget) if budget > 0 else None
+        return _linear_bound(prep, name, held, plan, budget) if budget > 0 else None
     if name not in RELAXED_LEVELS:
         return None
     if name == LEVELS[0]:
         return start.funded_bound
     relaxed = solve_relaxation(prep, name, held, budget, params.random_seed)
     return None if relaxed is None else relaxed.bound
+
+
+def _linear_bound(prep: Prepared, name: str, held: dict[str, int], plan: Plan, budget: float) -> int | None:
+    """The linear relaxation's bound on level 4 or 5; on level 5 also the component bound, from the same LP."""
+    started = time.perf_counter()
+    relaxation = linear_relaxation(prep, held)
+    if relaxation is None:
+        return None
+    bound = relaxation.lower_bound(name, started + budget)
+    if name != "assignments":
+        return bound
+    components = component_bound(prep, relaxation, plan, started + COMPONENT_BOUND_SHARE * budget)
+    return bound if components is None else max(components, bound or 0)
 
 
 def _neighbourhood_share(name: str, params: SolverParams) -> float:
