@@ -7,6 +7,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from conftest import request
 from sprintml.solver import SolverParams, solve, validate
 from sprintml.solver.flow import staff
 from sprintml.solver.lns import improve
@@ -41,6 +42,23 @@ def test_without_the_full_model_level_one_is_proven_on_a_generated_instance() ->
     assert validate(req, result) == []
     assert result.levels[0].status == "OPTIMAL"
     assert [lv.bound for lv in result.levels[3:]] == [0, 0]
+
+
+def test_without_the_full_model_engineers_stay_on_their_current_projects() -> None:
+    # Both projects are worth the same, so only churn tells the plans apart: staying costs nothing, swapping 160 h.
+    engineers = [
+        {"id": "e0", "capacity_hours": 40, "skills": {"ml": 3}, "current": {"p1": 40}},
+        {"id": "e1", "capacity_hours": 40, "skills": {"ml": 3}, "current": {"p0": 40}},
+    ]
+    projects = [
+        {"id": pid, "priority": 2, "roles": [{"skill": "ml", "min_level": 1, "hours": 40}]} for pid in ("p0", "p1")
+    ]
+    req = request(engineers, projects)
+    result = solve(req, SolverParams(max_model_pairs=0))
+    assert validate(req, result) == []
+    assert result.objective is not None
+    assert result.objective.churn_hours == 0
+    assert {(a.engineer, a.project) for a in result.assignments} == {("e0", "p1"), ("e1", "p0")}
 
 
 def test_the_same_input_and_params_give_the_same_plan() -> None:

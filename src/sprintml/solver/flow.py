@@ -19,20 +19,23 @@ from sprintml.solver.prepared import Hours, Plan, Prepared
 # Meeting every minimum outweighs any priority: one hour short costs more than any hour elsewhere can earn.
 _MINIMUM_WEIGHT = 10_000_000
 MAX_REPAIR_ROUNDS = 60
+# Bonus per hour an engineer keeps on a `current` pair (churn), above the 1 per hour for staying on last round's arcs.
+KEEP_BONUS = 2
 # After this many rounds, the few pairs still breaking a rule are topped up to a chunk or dropped: the flow tends
 # to pass a leftover of a few hours from one engineer to the next instead of settling.
 TRIM_AFTER_ROUNDS = 5
 
 
-def staff(prep: Prepared, funded: set[int]) -> Plan | None:
-    """A plan funding exactly `funded` (pins included), or None if this heuristic cannot meet some minimum."""
+def staff(prep: Prepared, funded: set[int], *, keep_current: bool = False) -> Plan | None:
+    """A plan funding exactly `funded` (pins included), or None if this heuristic cannot meet some minimum; with
+    `keep_current`, of the plans with the flow's weighted hours it prefers those keeping `current` hours (_Network)."""
     gpus = best_gpus(prep, funded)
     if gpus is None:
         return None
     pinned = _pinned_hours(prep, funded)
     if pinned is None:
         return None
-    network = _Network(prep, funded, pinned)
+    network = _Network(prep, funded, pinned, keep_current)
     banned = np.zeros(len(network.engineer), dtype=bool)
     previous = np.zeros(len(network.engineer), dtype=bool)
     for n in range(MAX_REPAIR_ROUNDS):
@@ -76,12 +79,15 @@ def _pinned_hours(prep: Prepared, funded: set[int]) -> Hours | None:
 class _Network:
     """Engineers -> roles of funded projects -> sink, built once; each repair round changes capacities and costs.
 
-    Costs are priorities scaled by `scale`, so that a bonus of 1 per hour for arcs used in the previous round
-    (there are fewer arcs on any cycle than `scale`) only breaks ties: the flow keeps what it had and moves
-    only around the banned arcs, and the repair settles in a few rounds instead of reshuffling every engineer.
+    Costs are priorities scaled by `scale`, so that bonuses only break ties between plans of equal weighted hours
+    (a cycle has fewer arcs than nodes). With `keep_current`, an engineer's hours on a
+    funded project they work on now pass through a node of that pair, whose first `current` hours earn KEEP_BONUS
+    each: with the hours given, each lowers churn (level 4) by two, so the flow leaves people where they are. Arcs
+    used in the previous round earn 1 per hour: the flow keeps what it had and moves only around the banned arcs,
+    and the repair settles in a few rounds instead of reshuffling every engineer.
     """
 
-    def __init__(self, prep: Prepared, funded: set[int], pinned: Hours) -> None:
+    def __init__(self, prep: Prepared, funded: set[int], pinned: Hours, keep_current: bool) -> None:
         request = prep.request
         n_e = prep.n_engineers
         self.prep = prep
@@ -95,7 +101,29 @@ class _Network:
             pin_load[i] += h
             self.pin_role[j, r] += h
         self.supply = [max(0, e.capacity_hours - pin_load[i]) for i, e in enumerate(request.engineers)]
-        engineer, project, role, heads, caps = [], [], [], [], []
+        pinned_pair: dict[tuple[int, int], int] = defaultdict(int)
+        for (i, j, _), h in pinned.items():
+            pinned_pair[i, j] += h
+        # Current pairs get a node of their own after the sink: engineer -> pair -> roles.
+        pair_node: dict[tuple[int, int], int] = {}
+        keep_tails, keep_heads, keep_caps, keep_costs = [], [], [], []
+        for (i, j), hours in sorted(prep.current.items()) if keep_current else ():
+            if j in funded and (i, j) in prep.pair_roles and self.supply[i] > 0:
+                node = pair_node[i, j] = self.sink + 1 + len(pair_node)
+                kept = min(self.supply[i], max(0, hours - pinned_pair[i, j]))
+                for cap, cost in ((kept, -KEEP_BONUS), (self.supply[i] - kept, 0)):
+                    keep_tails.append(i)
+                    keep_heads.append(node)
+                    keep_caps.append(cap)
+                    keep_costs.append(cost)
+        self.n_nodes = self.sink + 1 + len(pair_node)
+        self.keep = (
+            np.array(keep_tails, dtype=np.int32),
+            np.array(keep_heads, dtype=np.int32),
+            np.array(keep_caps, dtype=np.int64),
+            np.array(keep_costs, dtype=np.int64),
+        )
+        engineer, project, role, tails, heads, caps = [], [], [], [], [], []
         for i in range(n_e):
             for j in prep.engineer_projects[i]:
                 if j not in funded:
@@ -106,14 +134,18 @@ class _Network:
                         engineer.append(i)
                         project.append(j)
                         role.append(r)
+                        tails.append(pair_node.get((i, j), i))
                         heads.append(role_node[j, r])
                         caps.append(cap)
         self.engineer = np.array(engineer, dtype=np.int32)
         self.project = np.array(project, dtype=np.int32)
         self.role = np.array(role, dtype=np.int32)
+        self.tails = np.array(tails, dtype=np.int32)
         self.heads = np.array(heads, dtype=np.int32)
         self.caps = np.array(caps, dtype=np.int64)
-        self.scale = 2 * (self.sink + 1) + 1
+        # Every arc's bonus, times the most arcs on a cycle, stays below one unit of priority.
+        most_bonus = KEEP_BONUS + 1 if pair_node else 1
+        self.scale = 2 * most_bonus * self.n_nodes + 1
         top = max((p.priority for p in request.projects), default=1)
         self.minimum_weight = self.scale * (top + 1)
         if self.minimum_weight * (sum(self.supply) + 1) > 2**62:
@@ -149,13 +181,15 @@ class _Network:
         flow = min_cost_flow.SimpleMinCostFlow()
         caps = np.where(banned, 0, self.caps)
         costs = np.where(previous, -1, 0).astype(np.int64)
-        arcs = flow.add_arcs_with_capacity_and_unit_cost(self.engineer, self.heads, caps, costs)
+        arcs = flow.add_arcs_with_capacity_and_unit_cost(self.tails, self.heads, caps, costs)
         tails2, heads2, caps2, costs2 = self.fixed
         minimum_arcs = flow.add_arcs_with_capacity_and_unit_cost(tails2, heads2, caps2, costs2)
-        supplies = np.zeros(self.sink + 1, dtype=np.int64)
+        if len(self.keep[0]):
+            flow.add_arcs_with_capacity_and_unit_cost(*self.keep)
+        supplies = np.zeros(self.n_nodes, dtype=np.int64)
         supplies[: len(self.supply)] = self.supply
         supplies[self.sink] = -sum(self.supply)
-        flow.set_nodes_supplies(np.arange(self.sink + 1, dtype=np.int32), supplies)
+        flow.set_nodes_supplies(np.arange(self.n_nodes, dtype=np.int32), supplies)
         if flow.solve() != flow.OPTIMAL:
             raise RuntimeError("min-cost flow of a feasible network did not solve")
         # The minimum arcs follow the idle arcs, two per role: every minimum arc must be full.

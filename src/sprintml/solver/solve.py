@@ -19,7 +19,9 @@ Decisions where allocation.md is silent:
   relaxation, levels 4-5; on level 5 also component_bound.py, which counts the engineers whole capacities force
   to split between projects) is `OPTIMAL` without CP-SAT. Above
   `max_model_pairs` (engineer, project, role) triples the full model is not built at all: the start is the plan,
-  levels 1-3 carry the relaxation's bounds and levels 4-5 the counting bound 0.
+  levels 1-3 carry the relaxation's bounds and levels 4-5 the counting bound 0. Nothing lowers churn after that
+  start, so its flow is also run with a bonus for keeping engineers' `current` hours, and the better plan in the
+  lexicographic order is kept (on 1,000 engineers: churn 86976 -> 79662 h, and more weighted hours).
 * Levels 2, 4 and 5 split their time between CP-SAT's own search (which gives the bound) and a seeded
   large-neighbourhood search (lns.py), which ends early once the plan meets the level's bound. On level 5 the
   neighbourhood search also cancels cycles of the plan's engineer-project graph (cycles.py): shifting hours
@@ -101,9 +103,13 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
     limit = request.options.time_limit_s
     deadline = time.perf_counter() + limit
     start = Start(plan=None, funded_bound=None)
+    without_model = len(prep.pair_roles) > params.max_model_pairs
     if params.greedy_hint:
-        start = starting_plan(prep, time.perf_counter() + START_SHARE * limit, params.random_seed)
-    if len(prep.pair_roles) > params.max_model_pairs:
+        # Without the model nothing lowers churn after the start, so its staffing keeps `current` hours itself.
+        start = starting_plan(
+            prep, time.perf_counter() + START_SHARE * limit, params.random_seed, keep_current=without_model
+        )
+    if without_model:
         return _solve_without_model(prep, start, deadline, started, params)
     model, v = build_model(prep, break_symmetry=params.break_symmetry)
     exprs = level_expressions(prep, v)

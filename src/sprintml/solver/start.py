@@ -37,8 +37,9 @@ def rank(prep: Prepared, plan: Plan) -> tuple[int, int, int, int, int]:
     return (o.funded_priority, o.weighted_hours, o.weighted_gpus, -o.churn_hours, -o.assignments)
 
 
-def starting_plan(prep: Prepared, deadline: float, seed: int) -> Start:
-    """Greedy, then the relaxation's proposals staffed while time is left before `deadline`."""
+def starting_plan(prep: Prepared, deadline: float, seed: int, *, keep_current: bool = False) -> Start:
+    """Greedy, then the relaxation's proposals staffed while time is left before `deadline`; `keep_current` makes
+    the staffing flow prefer engineers' `current` hours (flow.py), for when no search will lower churn after it."""
     greedy = greedy_plan(prep)
     found = [greedy] if keeps_pins(prep, greedy) else []
     relaxed = solve_relaxation(prep, "funded_priority", {}, max(0.1, deadline - time.perf_counter()), seed)
@@ -50,23 +51,26 @@ def starting_plan(prep: Prepared, deadline: float, seed: int) -> Start:
         proposal = relaxed if slack == 0 else solve_relaxation(prep, "funded_priority", {}, 1.0, seed, slack)
         if proposal is None:
             continue
-        plan = _staffed(prep, proposal.funded)
+        plan = _staffed(prep, proposal.funded, keep_current)
         if plan is not None:
             found.append(plan)
             break
     if found and time.perf_counter() < deadline:
         # The greedy projects staffed by flow: the same level 1 as greedy, usually more hours.
-        plan = _staffed(prep, set(greedy.funded))
+        plan = _staffed(prep, set(greedy.funded), keep_current)
         if plan is not None:
             found.append(plan)
     return Start(plan=_best(prep, found), funded_bound=relaxed.bound)
 
 
-def _staffed(prep: Prepared, funded: set[int]) -> Plan | None:
+def _staffed(prep: Prepared, funded: set[int], keep_current: bool) -> Plan | None:
+    """`funded` staffed by flow; with `keep_current`, the better of the flows with and without the churn bonus:
+    the focus and chunk repairs can end on fewer weighted hours from either, and level 2 outranks churn."""
     try:
-        return staff(prep, funded)
+        plans = [staff(prep, funded, keep_current=keep) for keep in ((False, True) if keep_current else (False,))]
     except OverflowError:
         return None  # priorities x hours too big for the flow's costs: greedy stands alone
+    return _best(prep, [plan for plan in plans if plan is not None])
 
 
 def _best(prep: Prepared, plans: list[Plan]) -> Plan | None:
