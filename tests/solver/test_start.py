@@ -44,11 +44,21 @@ def test_without_the_full_model_level_one_is_proven_on_a_generated_instance() ->
     assert [lv.bound for lv in result.levels[3:]] == [0, 0]
 
 
-def test_without_the_full_model_engineers_stay_on_their_current_projects() -> None:
-    # Both projects are worth the same, so only churn tells the plans apart: staying costs nothing, swapping 160 h.
+@pytest.mark.parametrize(
+    ("current", "max_projects", "churn", "hours"),
+    [
+        # Both projects are worth the same, so only churn tells plans apart: staying costs nothing, swapping 160 h.
+        (40, None, 0, 40),
+        # Each may work on one project: all 40 h where they are (churn 32 each) beats 40 h on the other (48 each).
+        (8, 1, 64, 40),
+    ],
+)
+def test_without_the_full_model_engineers_stay_on_their_current_projects(
+    current: int, max_projects: int | None, churn: int, hours: int
+) -> None:
     engineers = [
-        {"id": "e0", "capacity_hours": 40, "skills": {"ml": 3}, "current": {"p1": 40}},
-        {"id": "e1", "capacity_hours": 40, "skills": {"ml": 3}, "current": {"p0": 40}},
+        {"id": eid, "capacity_hours": 40, "skills": {"ml": 3}, "max_projects": max_projects, "current": {pid: current}}
+        for eid, pid in (("e0", "p1"), ("e1", "p0"))
     ]
     projects = [
         {"id": pid, "priority": 2, "roles": [{"skill": "ml", "min_level": 1, "hours": 40}]} for pid in ("p0", "p1")
@@ -57,8 +67,8 @@ def test_without_the_full_model_engineers_stay_on_their_current_projects() -> No
     result = solve(req, SolverParams(max_model_pairs=0))
     assert validate(req, result) == []
     assert result.objective is not None
-    assert result.objective.churn_hours == 0
-    assert {(a.engineer, a.project) for a in result.assignments} == {("e0", "p1"), ("e1", "p0")}
+    assert result.objective.churn_hours == churn
+    assert {(a.engineer, a.project, a.hours) for a in result.assignments} == {("e0", "p1", hours), ("e1", "p0", hours)}
 
 
 def test_the_same_input_and_params_give_the_same_plan() -> None:

@@ -80,11 +80,11 @@ class _Network:
     """Engineers -> roles of funded projects -> sink, built once; each repair round changes capacities and costs.
 
     Costs are priorities scaled by `scale`, so that bonuses only break ties between plans of equal weighted hours
-    (a cycle has fewer arcs than nodes). With `keep_current`, an engineer's hours on a
-    funded project they work on now pass through a node of that pair, whose first `current` hours earn KEEP_BONUS
-    each: with the hours given, each lowers churn (level 4) by two, so the flow leaves people where they are. Arcs
-    used in the previous round earn 1 per hour: the flow keeps what it had and moves only around the banned arcs,
-    and the repair settles in a few rounds instead of reshuffling every engineer.
+    (a cycle has fewer arcs than nodes). With `keep_current`, an engineer's hours on a funded project they work on
+    now pass through a node of that pair, whose first `current` hours (all of them, for one who works on one
+    project only) earn KEEP_BONUS each: with the hours given, each lowers churn (level 4) by two, so the flow leaves
+    people where they are. Arcs used in the previous round earn 1 per hour: the flow keeps what it had and moves
+    only around the banned arcs, and the repair settles in a few rounds instead of reshuffling every engineer.
     """
 
     def __init__(self, prep: Prepared, funded: set[int], pinned: Hours, keep_current: bool) -> None:
@@ -110,7 +110,8 @@ class _Network:
         for (i, j), hours in sorted(prep.current.items()) if keep_current else ():
             if j in funded and (i, j) in prep.pair_roles and self.supply[i] > 0:
                 node = pair_node[i, j] = self.sink + 1 + len(pair_node)
-                kept = min(self.supply[i], max(0, hours - pinned_pair[i, j]))
+                # Someone on one project at a time stays by giving it everything (churn cap - current, not + current).
+                kept = self.supply[i] if prep.focus[i] == 1 else min(self.supply[i], max(0, hours - pinned_pair[i, j]))
                 for cap, cost in ((kept, -KEEP_BONUS), (self.supply[i] - kept, 0)):
                     keep_tails.append(i)
                     keep_heads.append(node)
