@@ -14,15 +14,14 @@ Decisions where allocation.md is silent:
 * The time limit (`options.time_limit_s`, at most 300 s) bounds the search over all five levels, the starting plan
   included (at most 40% of it); input checks and the explanations (one small model per unfunded project, at most
   1 s each) come on top.
-* The start (start.py) is the better of greedy and a relaxation's funded projects staffed by min-cost flow; a
+* The start (start.py) is the best of greedy and a relaxation's funded projects staffed by min-cost flow, with
+  and without a bonus for keeping engineers' `current` hours (without the model nothing lowers churn after the
+  start: on 1,000 engineers it fell from 86976 to 78166 h, on 3,000 from 264996 to 237126 h); a
   level whose plan meets the relaxation's bound (relaxation.py, levels 1-3; lp_bound.py, the full model's linear
   relaxation, levels 4-5; on level 5 also component_bound.py, which counts the engineers whole capacities force
   to split between projects) is `OPTIMAL` without CP-SAT. Above
   `max_model_pairs` (engineer, project, role) triples the full model is not built at all: the start is the plan,
-  levels 1-3 carry the relaxation's bounds and levels 4-5 the counting bound 0. Nothing lowers churn after that
-  start, so its flow is also run with a bonus for keeping engineers' `current` hours, and the better plan in the
-  lexicographic order is kept (churn on 1,000 engineers 86976 -> 78166 h, on 3,000 264996 -> 237126 h, and
-  more weighted hours on both).
+  levels 1-3 carry the relaxation's bounds and levels 4-5 the counting bound 0.
 * Levels 2, 4 and 5 split their time between CP-SAT's own search (which gives the bound) and a seeded
   large-neighbourhood search (lns.py), which ends early once the plan meets the level's bound. On level 5 the
   neighbourhood search also cancels cycles of the plan's engineer-project graph (cycles.py): shifting hours
@@ -104,13 +103,9 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
     limit = request.options.time_limit_s
     deadline = time.perf_counter() + limit
     start = Start(plan=None, funded_bound=None)
-    without_model = len(prep.pair_roles) > params.max_model_pairs
     if params.greedy_hint:
-        # Without the model nothing lowers churn after the start, so its staffing keeps `current` hours itself.
-        start = starting_plan(
-            prep, time.perf_counter() + START_SHARE * limit, params.random_seed, keep_current=without_model
-        )
-    if without_model:
+        start = starting_plan(prep, time.perf_counter() + START_SHARE * limit, params.random_seed)
+    if len(prep.pair_roles) > params.max_model_pairs:
         return _solve_without_model(prep, start, deadline, started, params)
     model, v = build_model(prep, break_symmetry=params.break_symmetry)
     exprs = level_expressions(prep, v)
