@@ -14,7 +14,7 @@ from collections import defaultdict
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from sprintml.solver.prepared import Hours, Plan, Prepared
+from sprintml.solver.prepared import Hours, Plan, Prepared, pair_hours
 
 # Meeting every minimum outweighs any priority: one hour short costs more than any hour elsewhere can earn.
 _MINIMUM_WEIGHT = 10_000_000
@@ -101,9 +101,7 @@ class _Network:
             pin_load[i] += h
             self.pin_role[j, r] += h
         self.supply = [max(0, e.capacity_hours - pin_load[i]) for i, e in enumerate(request.engineers)]
-        pinned_pair: dict[tuple[int, int], int] = defaultdict(int)
-        for (i, j, _), h in pinned.items():
-            pinned_pair[i, j] += h
+        pinned_pair = pair_hours(pinned)
         # Current pairs get a node of their own after the sink: engineer -> pair -> roles.
         pair_node: dict[tuple[int, int], int] = {}
         keep_tails, keep_heads, keep_caps, keep_costs = [], [], [], []
@@ -111,7 +109,8 @@ class _Network:
             if j in funded and (i, j) in prep.pair_roles and self.supply[i] > 0:
                 node = pair_node[i, j] = self.sink + 1 + len(pair_node)
                 # Someone on one project at a time stays by giving it everything (churn cap - current, not + current).
-                kept = self.supply[i] if prep.focus[i] == 1 else min(self.supply[i], max(0, hours - pinned_pair[i, j]))
+                unpinned = max(0, hours - pinned_pair.get((i, j), 0))
+                kept = self.supply[i] if prep.focus[i] == 1 else min(self.supply[i], unpinned)
                 for cap, cost in ((kept, -KEEP_BONUS), (self.supply[i] - kept, 0)):
                     keep_tails.append(i)
                     keep_heads.append(node)
@@ -144,7 +143,8 @@ class _Network:
         self.tails = np.array(tails, dtype=np.int32)
         self.heads = np.array(heads, dtype=np.int32)
         self.caps = np.array(caps, dtype=np.int64)
-        # Every arc's bonus, times the most arcs on a cycle, stays below one unit of priority.
+        # Every arc's bonus, times the most arcs on a cycle, stays below one unit of priority (the bonus an arc can
+        # carry is what sets it: a plain flow's scale, and so its tie-breaking, is the one it always had).
         most_bonus = KEEP_BONUS + 1 if pair_node else 1
         self.scale = 2 * most_bonus * self.n_nodes + 1
         top = max((p.priority for p in request.projects), default=1)

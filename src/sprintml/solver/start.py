@@ -65,10 +65,11 @@ def starting_plan(prep: Prepared, deadline: float, seed: int) -> Start:
 
 
 def _staffed(prep: Prepared, funded: set[int]) -> Plan | None:
-    """`funded` staffed by flow, the better of the flows with and without the bonus for keeping `current` hours:
-    the focus and chunk repairs can end on fewer weighted hours from either, and level 2 outranks churn."""
+    """`funded` staffed by flow, the better of the flows with and without the bonus for keeping `current` hours
+    (the same flow when nobody has any): the focus and chunk repairs can end on fewer weighted hours from either,
+    and level 2 outranks churn."""
     try:
-        plans = [staff(prep, funded, keep_current=keep) for keep in (False, True)]
+        plans = [staff(prep, funded, keep_current=keep) for keep in ((False, True) if prep.current else (False,))]
     except OverflowError:
         return None  # priorities x hours too big for the flow's costs: greedy stands alone
     return _best(prep, [plan for plan in plans if plan is not None])
