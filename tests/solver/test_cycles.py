@@ -4,7 +4,7 @@ import sys
 import time
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import eng, proj, request, role
@@ -16,6 +16,7 @@ from sprintml.solver.objective import level_value, plan_objective
 from sprintml.solver.prepared import Plan, Prepared, prepare
 from sprintml.solver.result import plan_to_result
 from sprintml.solver.solution import LEVELS, LevelReport
+from sprintml.solver.start import keeps_pins
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from allocation_instances import generate
@@ -118,11 +119,14 @@ def test_roles_are_split_to_meet_every_minimum() -> None:
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000))
+@example(seed=842)
 def test_cancelling_a_generated_plans_cycles_keeps_it_valid_and_levels_one_to_three(seed: int) -> None:
     prep = prepare(generate(40, 10, 4, seed=seed))
     greedy = greedy_plan(prep)
-    # The flow's plans split more engineers than greedy's: most have a cycle to cancel.
-    for plan in (greedy, staff(prep, set(greedy.funded)) or greedy):
+    # The flow's plans split more engineers than greedy's: most have a cycle to cancel. Greedy can miss a pin (seeds
+    # 842, 885, 1027): the solver never starts from such a plan, and neither does this test.
+    plans = [plan for plan in (greedy, staff(prep, set(greedy.funded))) if plan is not None and keeps_pins(prep, plan)]
+    for plan in plans:
         better = cancel_cycles(prep, plan, seed=1)
         before, after = plan_objective(prep, plan), plan_objective(prep, better)
         assert [after.value(n) for n in LEVELS[:3]] == [before.value(n) for n in LEVELS[:3]]
