@@ -3,6 +3,7 @@
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -11,11 +12,12 @@ from conftest import request
 from sprintml.solver import SolverParams, solve, validate
 from sprintml.solver.cycles import cancel_cycles
 from sprintml.solver.flow import staff
+from sprintml.solver.instance import AllocationRequest
 from sprintml.solver.lns import improve
 from sprintml.solver.model import build_model
 from sprintml.solver.objective import level_expressions, level_value, plan_objective
 from sprintml.solver.plan_vars import canonical
-from sprintml.solver.prepared import prepare
+from sprintml.solver.prepared import Plan, Prepared, prepare
 from sprintml.solver.relaxation import solve_relaxation
 from sprintml.solver.result import plan_to_result
 from sprintml.solver.solution import LEVELS, MAXIMISED, LevelReport
@@ -95,19 +97,40 @@ def test_a_thirty_engineer_instance_is_proven_optimal_on_every_level() -> None:
     assert result.objective.assignments == result.levels[4].bound == 30
 
 
-def test_the_neighbourhood_search_improves_a_level_validly_and_stops_at_its_bound() -> None:
+def _generated_with_levels_held(
+    held_levels: int, *, cancelled: bool = False
+) -> tuple[AllocationRequest, Prepared, Any, Any, Any, Plan]:
+    """A generated 40-engineer instance, its model with the first `held_levels` levels held at the starting
+    plan's values (as the solve holds them) and that plan, its cycles first cancelled if `cancelled`."""
     req = generate(40, 10, 4, seed=5, time_limit_s=2)
     prep = prepare(req)
     model, v = build_model(prep)
     exprs = level_expressions(prep, v)
     start = starting_plan(prep, time.perf_counter() + 2.0, 1)
     assert start.plan is not None
-    # Cancelled first, so that the plan's own value is where the search's cycle cancelling leaves it.
-    plan = cancel_cycles(prep, canonical(prep, start.plan, SolverParams()), 1)
+    plan = canonical(prep, start.plan, SolverParams())
+    if cancelled:
+        plan = cancel_cycles(prep, plan, 1)
     held = plan_objective(prep, plan)
-    for name in LEVELS[:4]:  # the levels above held at the plan's values, as the solve holds them
+    for name in LEVELS[:held_levels]:
         target = held.value(name) - exprs[name].offset
         model.add(exprs[name].expr >= target if name in MAXIMISED else exprs[name].expr <= target)
+    return req, prep, model, v, exprs, plan
+
+
+def _valid(req: AllocationRequest, prep: Prepared, plan: Plan) -> bool:
+    """The checker's verdict on the plan alone: bounds reported at the plan's own values."""
+    reports = [
+        LevelReport(name=name, value=0, bound=level_value(prep, name, plan), status="FEASIBLE", seconds=0.0)
+        for name in LEVELS
+    ]
+    return validate(req, plan_to_result(prep, plan, reports, time.perf_counter(), "test")) == []
+
+
+def test_the_neighbourhood_search_improves_a_level_validly_and_stops_at_its_bound() -> None:
+    # Cancelled first, so that the plan's own value is where the search's cycle cancelling leaves it.
+    req, prep, model, v, exprs, plan = _generated_with_levels_held(4, cancelled=True)
+    held = plan_objective(prep, plan)
     model.minimize(exprs["assignments"].expr)
     before = level_value(prep, "assignments", plan)
     same, spent = improve(model, v, prep, "assignments", plan, 1.0, time.perf_counter() + 5, 1, before)
@@ -118,25 +141,12 @@ def test_the_neighbourhood_search_improves_a_level_validly_and_stops_at_its_boun
     got = plan_objective(prep, better)
     assert all(got.value(name) >= held.value(name) for name in LEVELS[:3])
     assert got.churn_hours <= held.churn_hours
-    # Bounds at the plan's own values: the checker then judges the plan alone.
-    reports = [
-        LevelReport(name=name, value=0, bound=level_value(prep, name, better), status="FEASIBLE", seconds=0.0)
-        for name in LEVELS
-    ]
-    assert validate(req, plan_to_result(prep, better, reports, time.perf_counter(), "test")) == []
+    assert _valid(req, prep, better)
 
 
 def test_level_four_is_improved_by_neighbourhoods_then_bounded_by_cp_sat() -> None:
-    req = generate(40, 10, 4, seed=5, time_limit_s=2)
-    prep = prepare(req)
-    model, v = build_model(prep)
-    exprs = level_expressions(prep, v)
-    start = starting_plan(prep, time.perf_counter() + 2.0, 1)
-    assert start.plan is not None
-    plan = canonical(prep, start.plan, SolverParams())
+    req, prep, model, v, exprs, plan = _generated_with_levels_held(3)
     held = plan_objective(prep, plan)
-    for name in LEVELS[:3]:
-        model.add(exprs[name].expr >= held.value(name) - exprs[name].offset)
     # 0.02 units: CP-SAT's probe (a tenth of that) cannot prove level 4, so the neighbourhoods run.
     found, level, spent = _improve_then_prove(
         model, v, prep, exprs["churn_hours"], "churn_hours", plan, (10.0, 0.02), None, SolverParams()
@@ -146,8 +156,4 @@ def test_level_four_is_improved_by_neighbourhoods_then_bounded_by_cp_sat() -> No
     assert got.churn_hours < held.churn_hours
     assert level.bound <= got.churn_hours
     assert all(got.value(name) >= held.value(name) for name in LEVELS[:3])
-    reports = [
-        LevelReport(name=name, value=0, bound=level_value(prep, name, found), status="FEASIBLE", seconds=0.0)
-        for name in LEVELS
-    ]
-    assert validate(req, plan_to_result(prep, found, reports, time.perf_counter(), "test")) == []
+    assert _valid(req, prep, found)
