@@ -26,11 +26,12 @@ Decisions where allocation.md is silent:
   large-neighbourhood search (lns.py), which ends early once the plan meets the level's bound. On level 5 the
   neighbourhood search also cancels cycles of the plan's engineer-project graph (cycles.py): shifting hours
   around a cycle empties a pair without touching levels 1-3 or adding churn. On level 5 CP-SAT keeps its share
-  only if a first probe of it made progress (_probe_then_solve); the neighbourhoods take what it leaves. After
-  every level the plan's GPUs are re-optimised by flow: they only touch level 3, and for a fixed funded set the
-  flow is exact. On models of at most SMALL_MODEL_ENGINEERS engineers CP-SAT alone searches every level, with a
-  faster unit rate: there a neighbourhood frees a third of the model, and halving CP-SAT's share left level 5
-  unproven on 6 of 12 generated 30-engineer instances (1 of 12 without it).
+  only if a first probe of it made progress (_probe_then_solve); the neighbourhoods take what it leaves. On level 4
+  the neighbourhoods run between a probe of CP-SAT and the rest of it, which proves from their plan
+  (_improve_then_prove). After every level the plan's GPUs are re-optimised by flow: they only touch level 3, and
+  for a fixed funded set the flow is exact. On models of at most SMALL_MODEL_ENGINEERS engineers CP-SAT alone
+  searches every level, with a faster unit rate: there a neighbourhood frees a third of the model, and halving
+  CP-SAT's share left level 5 unproven on 6 of 12 generated 30-engineer instances (1 of 12 without it).
 * Level k's bound holds with levels < k kept at their reported values; a level the solver proved is `OPTIMAL`,
   and the plan is `OPTIMAL` only when all five are. A level that ran out of time keeps the previous plan.
 * `UNKNOWN` (no plan at all) is returned only when no plan was found within the limit: that needs pins, since
@@ -40,10 +41,10 @@ Decisions where allocation.md is silent:
   levels share `time_limit_s x deterministic_units_per_second` units of CP-SAT's deterministic time (times
   SMALL_MODEL_RATE_FACTOR on small models; what a level leaves unspent flows on, counted in units, not seconds),
   the neighbourhood draws are seeded, and the flow and relaxation are deterministic; wall-clock limits are only a
-  safety net. The same input and params give the same
-  plan unless the wall clock cuts a step short first (a much slower or loaded machine). `num_workers` > 1 runs
-  CP-SAT's parallel portfolio: stronger, but which of several equal plans comes back then depends on thread
-  timing. CP-SAT's `interleave_search` (deterministic parallel) was tried and was 10-100x slower on these models.
+  safety net. The same input and params give the same plan unless the wall clock cuts a step short first (a much
+  slower or loaded machine). `num_workers` > 1 runs CP-SAT's parallel portfolio: stronger, but which of several
+  equal plans comes back then depends on thread timing. CP-SAT's `interleave_search` (deterministic parallel) was
+  tried and was 10-100x slower on these models.
 * Symmetry: engineers that no constraint or objective term can tell apart (same capacity, skills, focus, current
   hours and eligible roles, not pinned) are ordered by total hours; hints are permuted to respect that order.
 """
@@ -358,6 +359,8 @@ def _improve_then_prove(
     report.units += probe.units
     if report.status != "OPTIMAL":
         report.bound = _tighter(name, report.bound, bound)
+    if report.status == "UNKNOWN":
+        report.status = "FEASIBLE"  # CP-SAT found nothing in the rest, but the neighbourhoods searched the plan
     if again is None or _worse(prep, name, again, plan):
         again = plan
     return again, report, neighbourhood_units
@@ -380,7 +383,10 @@ def _solve_level(
     params: SolverParams,
 ) -> tuple[Plan | None, _Level]:
     """Solve one level within `budget` (wall seconds, deterministic units)."""
-    _set_objective(model, level, name)
+    if name in MAXIMISED:
+        model.maximize(level.expr)
+    else:
+        model.minimize(level.expr)
     model.clear_hints()  # type: ignore[no-untyped-call]
     if hint is not None:
         add_hints(model, v, prep, hint)
@@ -443,13 +449,6 @@ def _solve_level(
     if status == cp_model.MODEL_INVALID:
         raise RuntimeError(f"invalid CP-SAT model: {model.validate()}")
     raise RuntimeError(f"unexpected CP-SAT status {solver.status_name(status)}")
-
-
-def _set_objective(model: cp_model.CpModel, level: LevelExpr, name: str) -> None:
-    if name in MAXIMISED:
-        model.maximize(level.expr)
-    else:
-        model.minimize(level.expr)
 
 
 def _bound(prep: Prepared, name: str, raw: float, value: int) -> int:
