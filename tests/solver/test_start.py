@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from conftest import request
+from conftest import eng, proj, request, role
 from sprintml.solver import SolverParams, solve, validate
 from sprintml.solver.cycles import cancel_cycles
 from sprintml.solver.flow import staff
@@ -18,7 +18,7 @@ from sprintml.solver.model import build_model
 from sprintml.solver.objective import level_expressions, level_value, plan_objective
 from sprintml.solver.plan_vars import canonical
 from sprintml.solver.prepared import Plan, Prepared, prepare
-from sprintml.solver.relaxation import solve_relaxation
+from sprintml.solver.relaxation import forced_funding, solve_relaxation
 from sprintml.solver.result import plan_to_result
 from sprintml.solver.solution import LEVELS, MAXIMISED, LevelReport
 from sprintml.solver.solve import _improve_then_prove
@@ -38,6 +38,23 @@ def test_the_relaxations_projects_staffed_by_flow_reach_its_bound(seed: int) -> 
     plan = staff(prep, relaxed.funded)
     assert plan is not None
     assert plan_objective(prep, plan).funded_priority == relaxed.bound
+
+
+def test_the_relaxation_finds_which_projects_every_plan_funds_or_leaves_out() -> None:
+    engineers = [eng("e0", skills={"ml": 3}), eng("e1", skills={"data": 3})]
+    projects = [
+        proj("high", 5, role(40, min_hours=40)),
+        # a and b need all of e1: a plan funds one of them, either one.
+        proj("a", 1, role(40, "data", min_hours=40)),
+        proj("b", 1, role(40, "data", min_hours=40)),
+        proj("never", 3, role(40, "research", min_hours=40)),  # nobody has the skill
+    ]
+    prep = prepare(request(engineers, projects))
+    best = {"funded_priority": 6}
+    assert forced_funding(prep, best, time.perf_counter() + 5, 1) == {0: True, 3: False}
+    # Held below the best, high may be left out too; held above it, no plan exists and nothing is claimed.
+    assert forced_funding(prep, {"funded_priority": 1}, time.perf_counter() + 5, 1) == {3: False}
+    assert forced_funding(prep, {"funded_priority": 7}, time.perf_counter() + 5, 1) == {}
 
 
 def test_without_the_full_model_level_one_is_proven_on_a_generated_instance() -> None:

@@ -11,6 +11,7 @@ floating-point error can never lift it above the true optimum.
 import math
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,15 +61,24 @@ def lp_bound(prep: Prepared, level: str, held: dict[str, int], seconds: float) -
     return relaxation.lower_bound(level, time.perf_counter() + seconds)
 
 
-def linear_relaxation(prep: Prepared, held: dict[str, int]) -> LinearRelaxation | None:
-    """The full model with integrality dropped and the `held` levels as constraints; None for an impossible pin."""
+def linear_relaxation(
+    prep: Prepared, held: dict[str, int], funding: Mapping[int, bool] | None = None
+) -> LinearRelaxation | None:
+    """The full model with integrality dropped and the `held` levels as constraints; None for an impossible pin.
+    `funding` fixes projects every plan that holds those levels funds (True) or leaves out (False): relaxed, a
+    project's funding can be split between projects, which on one 200-engineer instance lowered level 4's bound
+    from 16072 to 14798 against a plan of 16088."""
     request = prep.request
     projects = request.projects
     lp = pywraplp.Solver.CreateSolver("GLOP")
     if lp is None:
         return None
     inf = lp.infinity()
-    funded = [lp.NumVar(0, 1, f"funded[{j}]") for j in range(prep.n_projects)]
+    fixed = funding or {}
+    funded = [
+        lp.NumVar(int(fixed[j]), int(fixed[j]), f"funded[{j}]") if j in fixed else lp.NumVar(0, 1, f"funded[{j}]")
+        for j in range(prep.n_projects)
+    ]
     h: dict[tuple[int, int, int], pywraplp.Variable] = {}
     x: dict[tuple[int, int], pywraplp.Variable] = {}
     by_engineer: dict[int, list[tuple[int, int, int]]] = defaultdict(list)

@@ -8,6 +8,7 @@ one per (engineer, project, role) CP-SAT proves it in well under a second where 
 its search on 1,000 engineers. Roles of one type are interchangeable to a pool, so the pools feed types, not roles.
 """
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -33,6 +34,51 @@ def solve_relaxation(
     `slack` > 0 withholds that share of every engineer pool's hours: no longer a bound, but a proposal of funded
     projects that leaves room for the focus and chunk rules the relaxation ignores.
     """
+    model, funded, exprs = _build(prep, held, slack)
+    model.maximize(exprs[level])
+    solver = _solver(budget, seed)
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return Relaxed(
+        bound=int(solver.best_objective_bound + 1e-6) if status == cp_model.FEASIBLE else int(solver.objective_value),
+        proven=status == cp_model.OPTIMAL,
+        funded={j for j, f in enumerate(funded) if solver.boolean_value(f)},
+    )
+
+
+def forced_funding(prep: Prepared, held: dict[str, int], deadline: float, seed: int) -> dict[int, bool]:
+    """Projects funded (True) or unfunded (False) in every plan that keeps the `held` levels 1-3: the relaxation's
+    backbone. Each solve asks for a solution that flips at least one project not yet seen both ways; a flip rules
+    those projects out, and infeasibility proves the rest forced. Empty if the time runs out first."""
+    model, funded, _ = _build(prep, held, 0.0)
+    first: dict[int, bool] | None = None
+    candidates: set[int] = set()
+    while True:
+        budget = deadline - time.perf_counter()
+        if budget <= 0:
+            return {}
+        solver = _solver(budget, seed)
+        status = solver.solve(model)
+        if status == cp_model.INFEASIBLE and first is not None:
+            return {j: first[j] for j in sorted(candidates)}
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return {}
+        values = {j: solver.boolean_value(f) for j, f in enumerate(funded)}
+        if first is None:
+            first, candidates = values, set(values)
+        else:
+            candidates -= {j for j in candidates if values[j] != first[j]}
+        if not candidates:
+            return {}
+        # Some candidate must differ from the first solution.
+        model.add_bool_or([funded[j].Not() if first[j] else funded[j] for j in sorted(candidates)])
+
+
+def _build(
+    prep: Prepared, held: dict[str, int], slack: float
+) -> tuple[cp_model.CpModel, list[cp_model.IntVar], dict[str, cp_model.LinearExprT]]:
+    """The relaxation's model with the `held` levels as constraints, its funding variables and levels 1-3."""
     model = cp_model.CpModel()
     request = prep.request
     projects = request.projects
@@ -67,28 +113,25 @@ def solve_relaxation(
     for t in range(len(types)):
         model.add(sum(role_hours[t]) <= sum(into_type[t], cp_model.LinearExpr.constant(0)))
     weighted_gpus = _add_gpus(model, prep, funded)
-    exprs = {
+    exprs: dict[str, cp_model.LinearExprT] = {
         "funded_priority": sum(p.priority * funded[j] for j, p in enumerate(projects)),
         "weighted_hours": sum(weighted_hours),
         "weighted_gpus": weighted_gpus,
     }
     for name, value in held.items():
-        model.add(exprs[name] >= value)
-    model.maximize(exprs[level])
+        if name in exprs:
+            model.add(exprs[name] >= value)
+    return model, funded, exprs
+
+
+def _solver(budget: float, seed: int) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.max_time_in_seconds = budget
     # The LP cuts of level 2 prove these knapsack-like models in a fraction of a second; without them, minutes.
     solver.parameters.linearization_level = 2
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return Relaxed(
-        bound=int(solver.best_objective_bound + 1e-6) if status == cp_model.FEASIBLE else int(solver.objective_value),
-        proven=status == cp_model.OPTIMAL,
-        funded={j for j, f in enumerate(funded) if solver.boolean_value(f)},
-    )
+    return solver
 
 
 def _add_gpus(model: cp_model.CpModel, prep: Prepared, funded: list[cp_model.IntVar]) -> cp_model.LinearExpr:

@@ -67,7 +67,7 @@ from sprintml.solver.objective import LevelExpr, level_expressions, level_value
 from sprintml.solver.params import SolverParams
 from sprintml.solver.plan_vars import add_hints, canonical, extract
 from sprintml.solver.prepared import Plan, Prepared, prepare
-from sprintml.solver.relaxation import solve_relaxation
+from sprintml.solver.relaxation import forced_funding, solve_relaxation
 from sprintml.solver.result import plan_to_result
 from sprintml.solver.solution import LEVELS, MAXIMISED, AllocationResult, LevelReport, LevelStatus
 from sprintml.solver.start import Start, starting_plan
@@ -105,6 +105,8 @@ PROBE_PROGRESS = 0.1
 RELAXED_LEVELS = LEVELS[:3]
 # Levels 4-5 have the full model's linear relaxation (lp_bound.py), which CP-SAT may not settle in its share.
 LP_LEVELS = LEVELS[3:]
+# Finding the projects whose funding levels 1-3 force (relaxation.py) stops at this share of level 4's time.
+FORCED_FUNDING_SHARE = 0.2
 # The component bound's LPs (one per project whose hours may be fixed) stop at this share of level 5's time.
 COMPONENT_BOUND_SHARE = 0.25
 
@@ -136,6 +138,7 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
     # The start keeps every pin; it is the plan to beat and the first hint.
     plan = canonical(prep, start.plan, params) if start.plan is not None else None
     levels: list[_Level] = []
+    funding: dict[int, bool] = {}  # projects every plan holding levels 1-3 funds or leaves out, once they are held
     # Deterministic time is what budgets the levels (wall time only guards); a level's unspent units flow on.
     units_left = limit * params.deterministic_units_per_second
     for n, name in enumerate(LEVELS):
@@ -144,7 +147,9 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
         budget = max(MIN_LEVEL_SECONDS, remaining if last else remaining * LEVEL_SHARES[n])
         units = units_left if last else units_left * LEVEL_SHARES[n]
         t0 = time.perf_counter()
-        relaxed = _relaxed_bound(prep, name, plan, levels, start, budget, params)
+        if name == LP_LEVELS[0] and plan is not None:
+            funding = _fix_forced_funding(model, v, prep, plan, t0 + FORCED_FUNDING_SHARE * budget, params)
+        relaxed = _relaxed_bound(prep, name, plan, levels, start, budget, params, funding)
         if plan is not None and relaxed is not None and level_value(prep, name, plan) == relaxed:
             # The plan meets a proven bound: nothing for CP-SAT to do on this level.
             found, level = None, _Level(relaxed, relaxed, "OPTIMAL", time.perf_counter() - t0)
@@ -228,6 +233,7 @@ def _relaxed_bound(
     start: Start,
     budget: float,
     params: SolverParams,
+    funding: dict[int, bool] | None = None,
 ) -> int | None:
     """A relaxation's bound on level `name` with the levels above held at the plan's values; None if none."""
     if plan is None:
@@ -235,7 +241,7 @@ def _relaxed_bound(
     held = {above: level_value(prep, above, plan) for above in LEVELS[: len(levels)]}
     if name in LP_LEVELS:
         # Without the model (too many triples) there is no time for its relaxation either.
-        return _linear_bound(prep, name, held, plan, budget) if budget > 0 else None
+        return _linear_bound(prep, name, held, plan, budget, funding) if budget > 0 else None
     if name not in RELAXED_LEVELS:
         return None
     if name == LEVELS[0]:
@@ -244,10 +250,12 @@ def _relaxed_bound(
     return None if relaxed is None else relaxed.bound
 
 
-def _linear_bound(prep: Prepared, name: str, held: dict[str, int], plan: Plan, budget: float) -> int | None:
+def _linear_bound(
+    prep: Prepared, name: str, held: dict[str, int], plan: Plan, budget: float, funding: dict[int, bool] | None
+) -> int | None:
     """The linear relaxation's bound on level 4 or 5; on level 5 also the component bound, from the same LP."""
     started = time.perf_counter()
-    relaxation = linear_relaxation(prep, held)
+    relaxation = linear_relaxation(prep, held, funding)
     if relaxation is None:
         return None
     bound = relaxation.lower_bound(name, started + budget)
@@ -255,6 +263,18 @@ def _linear_bound(prep: Prepared, name: str, held: dict[str, int], plan: Plan, b
         return bound
     components = component_bound(prep, relaxation, plan, started + COMPONENT_BOUND_SHARE * budget)
     return bound if components is None else max(components, bound or 0)
+
+
+def _fix_forced_funding(
+    model: cp_model.CpModel, v: Variables, prep: Prepared, plan: Plan, deadline: float, params: SolverParams
+) -> dict[int, bool]:
+    """With levels 1-3 held, the projects whose funding the relaxation proves forced (relaxation.py), fixed in the
+    model too: its linear relaxation, like lp_bound's, could otherwise split funding between projects."""
+    held = {name: level_value(prep, name, plan) for name in RELAXED_LEVELS}
+    funding = forced_funding(prep, held, deadline, params.random_seed)
+    for j, funded in sorted(funding.items()):
+        model.add(v.funded[j] == int(funded))
+    return funding
 
 
 def _small_model_params(prep: Prepared, params: SolverParams) -> SolverParams:
