@@ -6,6 +6,8 @@ cap, each pool of engineers' total capacity, GPUs pool by pool, pinned projects 
 solution of it with the same levels 1-3, so its optimum is a bound, and with a few hundred variables instead of
 one per (engineer, project, role) CP-SAT proves it in well under a second where the full model cannot even start
 its search on 1,000 engineers. Roles of one type are interchangeable to a pool, so the pools feed types, not roles.
+Its funding is integer where a linear relaxation's is not, so it also tells which projects levels 1-3 force
+(forced_funding), which the solve then fixes in the full model and its LP.
 """
 
 import time
