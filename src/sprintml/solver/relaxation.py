@@ -121,8 +121,7 @@ def _build(
         "weighted_gpus": weighted_gpus,
     }
     for name, value in held.items():
-        if name in exprs:
-            model.add(exprs[name] >= value)
+        model.add(exprs[name] >= value)
     return model, funded, exprs
 
 

@@ -31,7 +31,7 @@ Decisions where allocation.md is silent:
   (_improve_then_prove). After every level the plan's GPUs are re-optimised by flow: they only touch level 3, and
   for a fixed funded set the flow is exact. On models of at most SMALL_MODEL_ENGINEERS engineers CP-SAT alone
   searches every level, with a faster unit rate: there a neighbourhood frees a third of the model, and halving
-  CP-SAT's share left level 5 unproven on 6 of 12 generated 30-engineer instances (1 of 12 without it).
+  CP-SAT's share left level 5 unproven on 6 of 12 generated 30-engineer instances (none now).
 * Level k's bound holds with levels < k kept at their reported values; a level the solver proved is `OPTIMAL`,
   and the plan is `OPTIMAL` only when all five are. A level that ran out of time keeps the previous plan.
 * `UNKNOWN` (no plan at all) is returned only when no plan was found within the limit: that needs pins, since
@@ -90,6 +90,8 @@ NEIGHBOURHOOD_UNITS_FACTOR = 3.0
 # model or more: no neighbourhood search there. Without it the levels are CP-SAT alone, which ran 0.5-0.8 units per
 # second on 30 engineers against the rate set for large models (where relaxations, flows and neighbourhood steps
 # take wall time between its solves), so small models budget this many times that rate (_small_model_params).
+# Measured on generated 30-engineer instances (seeds 1-12, 5 s): with the neighbourhoods, level 5 stayed unproven
+# on 6 of 12; CP-SAT alone proves all 12 in 0.1-3.5 s (one of them only once funding is fixed, _fix_forced_funding).
 SMALL_MODEL_ENGINEERS = 3 * NEIGHBOURHOOD_ENGINEERS
 SMALL_MODEL_RATE_FACTOR = 4.0
 # On these levels, when a first probe of CP-SAT's search did not prove the level, the neighbourhood search runs
@@ -155,20 +157,11 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
             found, level = None, _Level(relaxed, relaxed, "OPTIMAL", time.perf_counter() - t0)
         else:
             budget = max(MIN_LEVEL_SECONDS, budget - (time.perf_counter() - t0))
-            share = 1.0 - _neighbourhood_share(name, params)
-            if name in NEIGHBOURHOODS_FIRST and plan is not None and share < 1.0:
-                found, level, first = _improve_then_prove(
-                    model, v, prep, exprs[name], name, plan, (budget, units), relaxed, params
-                )
-                units_left -= first
-            else:
-                found, level = _probe_then_solve(
-                    model, v, prep, exprs[name], name, plan, (budget * share, units * share), relaxed, params
-                )
+            found, level, neighbourhood_units = _search_level(
+                model, v, prep, exprs[name], name, plan, (budget, units), t0 + budget, relaxed, params
+            )
             level.seconds = time.perf_counter() - t0
-            units_left -= level.units
-            if relaxed is not None and level.status != "OPTIMAL":
-                level.bound = _tighter(name, level.bound, relaxed)
+            units_left -= level.units + neighbourhood_units
         if found is None and plan is None:
             return plan_to_result(prep, None, [], started, SOLVER_VERSION)
         # Never worse than the starting plan (greedy at worst) on any level, even if the search ignored the hint.
@@ -176,16 +169,6 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
             found = None
         plan = found or plan
         assert plan is not None
-        if level.status != "OPTIMAL" and _neighbourhood_share(name, params) > 0 and name not in NEIGHBOURHOODS_FIRST:
-            # The model's objective is still this level's; what CP-SAT's own search left, neighbourhoods may take.
-            left = max(0.0, units - level.units) * NEIGHBOURHOOD_UNITS_FACTOR
-            plan, spent = improve(model, v, prep, name, plan, left, t0 + budget, params.random_seed, level.bound)
-            units_left -= spent / NEIGHBOURHOOD_UNITS_FACTOR
-            if level_value(prep, name, plan) == level.bound:
-                level.status = "OPTIMAL"
-            elif level.status == "UNKNOWN":
-                level.status = "FEASIBLE"  # CP-SAT found nothing in its share, but the plan was searched from
-            level.seconds = time.perf_counter() - t0
         plan = _with_best_gpus(prep, plan)
         levels.append(level)
         held = level_value(prep, name, plan)
@@ -305,6 +288,44 @@ def _worse(prep: Prepared, name: str, found: Plan, plan: Plan) -> bool:
     return level_value(prep, name, found) > level_value(prep, name, plan)
 
 
+def _search_level(
+    model: cp_model.CpModel,
+    v: Variables,
+    prep: Prepared,
+    level: LevelExpr,
+    name: str,
+    plan: Plan | None,
+    budget: tuple[float, float],
+    deadline: float,
+    relaxed: int | None,
+    params: SolverParams,
+) -> tuple[Plan | None, _Level, float]:
+    """CP-SAT's own search and the neighbourhoods' on one level within `budget` (wall seconds, units), in the order
+    the level needs: neighbourhoods between two parts of CP-SAT on NEIGHBOURHOODS_FIRST levels, otherwise after it
+    on what it left. Returns the plan found (None if none), the level with its bound, the neighbourhoods' units."""
+    share = _neighbourhood_share(name, params)
+    if plan is not None and share > 0 and name in NEIGHBOURHOODS_FIRST:
+        return _improve_then_prove(model, v, prep, level, name, plan, budget, relaxed, params)
+    wall, units = budget
+    cp_budget = (wall * (1.0 - share), units * (1.0 - share))
+    found, report = _probe_then_solve(model, v, prep, level, name, plan, cp_budget, relaxed, params)
+    if relaxed is not None and report.status != "OPTIMAL":
+        report.bound = _tighter(name, report.bound, relaxed)
+    if found is not None and plan is not None and _worse(prep, name, found, plan):
+        found = None
+    best = found or plan
+    if best is None or report.status == "OPTIMAL" or share == 0:
+        return found, report, 0.0
+    # The model's objective is still this level's; what CP-SAT's own search left, neighbourhoods may take.
+    left = max(0.0, units - report.units) * NEIGHBOURHOOD_UNITS_FACTOR
+    best, spent = improve(model, v, prep, name, best, left, deadline, params.random_seed, report.bound)
+    if level_value(prep, name, best) == report.bound:
+        report.status = "OPTIMAL"
+    elif report.status == "UNKNOWN":
+        report.status = "FEASIBLE"  # CP-SAT found nothing in its share, but the plan was searched from
+    return best, report, spent / NEIGHBOURHOOD_UNITS_FACTOR
+
+
 def _probe_then_solve(
     model: cp_model.CpModel,
     v: Variables,
@@ -319,8 +340,8 @@ def _probe_then_solve(
     """CP-SAT's own search on one level. On level 5 it first runs for PROBE_SHARE of `budget` and keeps the rest
     only if it proved the level or closed PROBE_PROGRESS of the gap between the plan and the best bound; otherwise
     the neighbourhood search takes the rest. On 200 engineers its single search left level 5 where the hint had
-    it while the neighbourhoods took off dozens of pairs; on 30 engineers it proves level 5 past the probe. (On
-    levels 2 and 4 its search proves what the neighbourhoods cannot: one seed's level 2 lost its proof.)"""
+    it while the neighbourhoods took off dozens of pairs; where its search does make progress, it goes on. (On
+    level 2 its search proves what the neighbourhoods cannot: probed, one seed's level 2 lost its proof.)"""
     if plan is None or name != PROBED_LEVEL or _neighbourhood_share(name, params) == 0:
         return _solve_level(model, v, prep, level, name, plan, plan, budget, params)
     probe_budget = (budget[0] * PROBE_SHARE, budget[1] * PROBE_SHARE)
@@ -328,7 +349,7 @@ def _probe_then_solve(
     if found is None or probe.status == "OPTIMAL":
         return found, probe
     start = level_value(prep, name, plan)
-    bound = probe.bound if relaxed is None else max(probe.bound, relaxed)
+    bound = probe.bound if relaxed is None else _tighter(name, probe.bound, relaxed)
     if start - probe.value < PROBE_PROGRESS * (start - bound):
         return found, probe
     rest = (max(MIN_LEVEL_SECONDS, budget[0] - probe.seconds), max(0.01, budget[1] - probe.units))
