@@ -3,7 +3,7 @@
 import time
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sprintml.domain.errors import InvalidCommand, RuleViolated
@@ -91,6 +91,10 @@ def test_ten_thousand_samples_run_fast() -> None:
 
 
 _VELOCITIES = st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=8).filter(any)
+# Seven zero sprints and one of a point take about 8 sprints a point: 400 points need some 3,200 sprints, past the
+# default horizon of 1,000 (which would rightly raise ForecastBeyondHorizon). These properties are about the
+# futures themselves, so they simulate far enough for every generated history.
+_HORIZON = 100_000
 
 
 @settings(max_examples=50, deadline=None)
@@ -103,8 +107,8 @@ _VELOCITIES = st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_s
 def test_more_points_never_need_fewer_sprints_at_the_same_seed(
     velocities: list[int], smaller: int, extra: int, seed: int
 ) -> None:
-    low = forecast(velocities, smaller, samples=200, seed=seed)
-    high = forecast(velocities, smaller + extra, samples=200, seed=seed)
+    low = forecast(velocities, smaller, samples=200, seed=seed, max_sprints=_HORIZON)
+    high = forecast(velocities, smaller + extra, samples=200, seed=seed, max_sprints=_HORIZON)
     assert (low.p50, low.p85, low.p95) <= (high.p50, high.p85, high.p95)
     assert low.p50 <= high.p50
     assert low.p85 <= high.p85
@@ -113,10 +117,9 @@ def test_more_points_never_need_fewer_sprints_at_the_same_seed(
 
 @settings(max_examples=50, deadline=None)
 @given(velocities=_VELOCITIES, remaining=st.integers(min_value=1, max_value=300), seed=st.integers(min_value=0))
-def test_percentiles_are_ordered_and_bounded_by_best_and_worst_pace(
-    velocities: list[int], remaining: int, seed: int
-) -> None:
-    result = forecast(velocities, remaining, samples=200, seed=seed)
+@example(velocities=[0] * 7 + [1], remaining=300, seed=1)  # about 2,400 sprints: failed CI at the default horizon
+def test_percentiles_are_ordered_and_never_beat_the_best_pace(velocities: list[int], remaining: int, seed: int) -> None:
+    result = forecast(velocities, remaining, samples=200, seed=seed, max_sprints=_HORIZON)
     # No future beats drawing the best velocity every sprint.
     fastest = -(-remaining // max(velocities))
     assert fastest <= result.p50 <= result.p85 <= result.p95
