@@ -1,5 +1,6 @@
 """The relaxation, flow and neighbourhood parts of the solve on generated instances: valid, bounded, reproducible."""
 
+import random
 import sys
 import time
 from pathlib import Path
@@ -7,13 +8,14 @@ from typing import Any
 
 import msgspec
 import pytest
+from ortools.sat.python import cp_model
 
 from conftest import eng, proj, request, role
 from sprintml.solver import SolverParams, solve, validate
 from sprintml.solver.cycles import cancel_cycles
 from sprintml.solver.flow import staff
 from sprintml.solver.instance import AllocationRequest
-from sprintml.solver.lns import improve
+from sprintml.solver.lns import _Fixed, _neighbourhood, _tie_broken_pairs, improve
 from sprintml.solver.model import build_model
 from sprintml.solver.objective import level_expressions, level_value, plan_objective
 from sprintml.solver.plan_vars import canonical
@@ -159,6 +161,30 @@ def test_the_neighbourhood_search_improves_a_level_validly_and_stops_at_its_boun
     assert all(got.value(name) >= held.value(name) for name in LEVELS[:3])
     assert got.churn_hours <= held.churn_hours
     assert _valid(req, prep, better)
+
+
+@pytest.mark.parametrize("draw", [1, 2, 3])
+def test_a_level_five_steps_tie_break_never_costs_a_pair(draw: int) -> None:
+    # A step on level 5 minimises pairs, then random weights on them (so that it moves along a plateau); the
+    # weights together must weigh less than one pair, or a step could trade a pair for a lighter weighting.
+    _, prep, model, v, exprs, plan = _generated_with_levels_held(4, cancelled=True)
+    model.minimize(exprs["assignments"].expr)
+    sub = _Fixed(model, v, prep, plan)
+    rng = random.Random(draw)
+    projects = [j for j in range(prep.n_projects) if prep.project_engineers[j]]
+    sub.free(_neighbourhood(rng, prep, "assignments", plan, projects))
+    least = _least_pairs(prep, sub, plan)
+    _tie_broken_pairs(sub.model, v, prep, sub.freed, rng)
+    assert _least_pairs(prep, sub, plan) == least
+
+
+def _least_pairs(prep: Prepared, sub: _Fixed, plan: Plan) -> int:
+    """The plan's pairs once the neighbourhood freed in `sub` is solved to optimality on its objective."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 30
+    assert solver.solve(sub.model) == cp_model.OPTIMAL
+    return level_value(prep, "assignments", sub.plan_from(solver, plan))
 
 
 def test_level_four_is_improved_by_neighbourhoods_then_bounded_by_cp_sat() -> None:
