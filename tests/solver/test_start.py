@@ -23,7 +23,7 @@ from sprintml.solver.prepared import Plan, Prepared, prepare
 from sprintml.solver.relaxation import forced_funding, solve_relaxation
 from sprintml.solver.result import plan_to_result
 from sprintml.solver.solution import LEVELS, MAXIMISED, LevelReport
-from sprintml.solver.solve import _improve_then_prove
+from sprintml.solver.solve import _improve_then_prove, _LevelSearch
 from sprintml.solver.start import starting_plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -191,9 +191,8 @@ def test_level_four_is_improved_by_neighbourhoods_then_bounded_by_cp_sat() -> No
     req, prep, model, v, exprs, plan = _generated_with_levels_held(3)
     held = plan_objective(prep, plan)
     # 0.02 units: CP-SAT's probe (a tenth of that) cannot prove level 4, so the neighbourhoods run.
-    found, level, spent = _improve_then_prove(
-        model, v, prep, exprs["churn_hours"], "churn_hours", plan, (10.0, 0.02), None, SolverParams()
-    )
+    search = _LevelSearch(model, v, prep, "churn_hours", exprs["churn_hours"], SolverParams())
+    found, level, spent = _improve_then_prove(search, plan, (10.0, 0.02), None)
     assert spent > 0
     got = plan_objective(prep, found)
     assert got.churn_hours < held.churn_hours

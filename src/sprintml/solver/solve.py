@@ -123,6 +123,19 @@ class _Level:
     units: float = 0.0  # CP-SAT's deterministic time spent
 
 
+@dataclass(frozen=True, slots=True)
+class _LevelSearch:
+    """One level's search: the model (with the levels above held), its variables, the instance, the level's name
+    and expression, and the parameters; what every part of the search on that level shares."""
+
+    model: cp_model.CpModel
+    v: Variables
+    prep: Prepared
+    name: str
+    level: LevelExpr
+    params: SolverParams
+
+
 def solve(request: AllocationRequest, params: SolverParams | None = None) -> AllocationResult:
     """Check, then solve the five levels in order; thread-safe: all state lives in this call."""
     started = time.perf_counter()
@@ -158,9 +171,8 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
             found, level = None, _Level(relaxed, relaxed, "OPTIMAL", time.perf_counter() - t0)
         else:
             budget = max(MIN_LEVEL_SECONDS, budget - (time.perf_counter() - t0))
-            found, level, neighbourhood_units = _search_level(
-                model, v, prep, exprs[name], name, plan, (budget, units), t0 + budget, relaxed, params
-            )
+            search = _LevelSearch(model, v, prep, name, exprs[name], params)
+            found, level, neighbourhood_units = _search_level(search, plan, (budget, units), t0 + budget, relaxed)
             level.seconds = time.perf_counter() - t0
             units_left -= level.units + neighbourhood_units
         if found is None and plan is None:
@@ -290,26 +302,18 @@ def _worse(prep: Prepared, name: str, found: Plan, plan: Plan) -> bool:
 
 
 def _search_level(
-    model: cp_model.CpModel,
-    v: Variables,
-    prep: Prepared,
-    level: LevelExpr,
-    name: str,
-    plan: Plan | None,
-    budget: tuple[float, float],
-    deadline: float,
-    relaxed: int | None,
-    params: SolverParams,
+    search: _LevelSearch, plan: Plan | None, budget: tuple[float, float], deadline: float, relaxed: int | None
 ) -> tuple[Plan | None, _Level, float]:
     """CP-SAT's own search and the neighbourhoods' on one level within `budget` (wall seconds, units), in the order
     the level needs: neighbourhoods between two parts of CP-SAT on NEIGHBOURHOODS_FIRST levels, otherwise after it
     on what it left. Returns the plan found (None if none), the level with its bound, the neighbourhoods' units."""
+    prep, name, params = search.prep, search.name, search.params
     share = _neighbourhood_share(name, params)
     if plan is not None and share > 0 and name in NEIGHBOURHOODS_FIRST:
-        return _improve_then_prove(model, v, prep, level, name, plan, budget, relaxed, params)
+        return _improve_then_prove(search, plan, budget, relaxed)
     wall, units = budget
     cp_budget = (wall * (1.0 - share), units * (1.0 - share))
-    found, report = _probe_then_solve(model, v, prep, level, name, plan, cp_budget, relaxed, params)
+    found, report = _probe_then_solve(search, plan, cp_budget, relaxed)
     if relaxed is not None and report.status != "OPTIMAL":
         report.bound = _tighter(name, report.bound, relaxed)
     if found is not None and plan is not None and _worse(prep, name, found, plan):
@@ -319,7 +323,7 @@ def _search_level(
         return found, report, 0.0
     # The model's objective is still this level's; what CP-SAT's own search left, neighbourhoods may take.
     left = max(0.0, units - report.units) * NEIGHBOURHOOD_UNITS_FACTOR
-    best, spent = improve(model, v, prep, name, best, left, deadline, params.random_seed, report.bound)
+    best, spent = improve(search.model, search.v, prep, name, best, left, deadline, params.random_seed, report.bound)
     if level_value(prep, name, best) == report.bound:
         report.status = "OPTIMAL"
     elif report.status == "UNKNOWN":
@@ -328,33 +332,26 @@ def _search_level(
 
 
 def _probe_then_solve(
-    model: cp_model.CpModel,
-    v: Variables,
-    prep: Prepared,
-    level: LevelExpr,
-    name: str,
-    plan: Plan | None,
-    budget: tuple[float, float],
-    relaxed: int | None,
-    params: SolverParams,
+    search: _LevelSearch, plan: Plan | None, budget: tuple[float, float], relaxed: int | None
 ) -> tuple[Plan | None, _Level]:
     """CP-SAT's own search on one level. On level 5 it first runs for PROBE_SHARE of `budget` and keeps the rest
     only if it proved the level or closed PROBE_PROGRESS of the gap between the plan and the best bound; otherwise
     the neighbourhood search takes the rest. On 200 engineers its single search left level 5 where the hint had
     it while the neighbourhoods took off dozens of pairs; where its search does make progress, it goes on. (On
     level 2 its search proves what the neighbourhoods cannot: probed, one seed's level 2 lost its proof.)"""
-    if plan is None or name != PROBED_LEVEL or _neighbourhood_share(name, params) == 0:
-        return _solve_level(model, v, prep, level, name, plan, plan, budget, params)
+    name = search.name
+    if plan is None or name != PROBED_LEVEL or _neighbourhood_share(name, search.params) == 0:
+        return _solve_level(search, plan, budget)
     probe_budget = (budget[0] * PROBE_SHARE, budget[1] * PROBE_SHARE)
-    found, probe = _solve_level(model, v, prep, level, name, plan, plan, probe_budget, params)
+    found, probe = _solve_level(search, plan, probe_budget)
     if found is None or probe.status == "OPTIMAL":
         return found, probe
-    start = level_value(prep, name, plan)
+    start = level_value(search.prep, name, plan)
     bound = probe.bound if relaxed is None else _tighter(name, probe.bound, relaxed)
     if start - probe.value < PROBE_PROGRESS * (start - bound):
         return found, probe
     rest = (max(MIN_LEVEL_SECONDS, budget[0] - probe.seconds), max(0.01, budget[1] - probe.units))
-    again, report = _solve_level(model, v, prep, level, name, found, found, rest, params)
+    again, report = _solve_level(search, found, rest)
     report.seconds += probe.seconds
     report.units += probe.units
     if report.status != "OPTIMAL":
@@ -363,24 +360,17 @@ def _probe_then_solve(
 
 
 def _improve_then_prove(
-    model: cp_model.CpModel,
-    v: Variables,
-    prep: Prepared,
-    level: LevelExpr,
-    name: str,
-    plan: Plan,
-    budget: tuple[float, float],
-    relaxed: int | None,
-    params: SolverParams,
+    search: _LevelSearch, plan: Plan, budget: tuple[float, float], relaxed: int | None
 ) -> tuple[Plan, _Level, float]:
     """A NEIGHBOURHOODS_FIRST level: CP-SAT's own search for PROBE_SHARE of its share (enough to prove it on
     smaller models); if that did not prove it, the neighbourhoods improve the plan with their share and CP-SAT
     proves from that better hint with what is left. Returns the plan, the level and the neighbourhoods' units."""
+    prep, name, params = search.prep, search.name, search.params
     t0 = time.perf_counter()
     wall, units = budget
     cp_share = 1.0 - _neighbourhood_share(name, params)
     probe_budget = (wall * cp_share * PROBE_SHARE, units * cp_share * PROBE_SHARE)
-    found, probe = _solve_level(model, v, prep, level, name, plan, plan, probe_budget, params)
+    found, probe = _solve_level(search, plan, probe_budget)
     if found is not None and not _worse(prep, name, found, plan):
         plan = found
     if probe.status == "OPTIMAL":
@@ -388,7 +378,7 @@ def _improve_then_prove(
     bound = probe.bound if relaxed is None else _tighter(name, probe.bound, relaxed)
     left = units * (1.0 - cp_share) * NEIGHBOURHOOD_UNITS_FACTOR
     deadline = t0 + wall * (1.0 - cp_share * (1.0 - PROBE_SHARE))
-    plan, spent = improve(model, v, prep, name, plan, left, deadline, params.random_seed, bound)
+    plan, spent = improve(search.model, search.v, prep, name, plan, left, deadline, params.random_seed, bound)
     neighbourhood_units = spent / NEIGHBOURHOOD_UNITS_FACTOR
     value = level_value(prep, name, plan)
     if value == bound:
@@ -397,7 +387,7 @@ def _improve_then_prove(
         max(MIN_LEVEL_SECONDS, t0 + wall - time.perf_counter()),
         max(0.01, units - probe.units - neighbourhood_units),
     )
-    again, report = _solve_level(model, v, prep, level, name, plan, plan, rest, params)
+    again, report = _solve_level(search, plan, rest)
     report.units += probe.units
     if report.status != "OPTIMAL":
         report.bound = _tighter(name, report.bound, bound)
@@ -413,25 +403,17 @@ def _tighter(name: str, bound: int, other: int) -> int:
     return min(bound, other) if name in MAXIMISED else max(bound, other)
 
 
-def _solve_level(
-    model: cp_model.CpModel,
-    v: Variables,
-    prep: Prepared,
-    level: LevelExpr,
-    name: str,
-    hint: Plan | None,
-    fallback: Plan | None,
-    budget: tuple[float, float],
-    params: SolverParams,
-) -> tuple[Plan | None, _Level]:
-    """Solve one level within `budget` (wall seconds, deterministic units)."""
+def _solve_level(search: _LevelSearch, plan: Plan | None, budget: tuple[float, float]) -> tuple[Plan | None, _Level]:
+    """Solve one level within `budget` (wall seconds, deterministic units) from `plan` as hint (and as the value
+    to report if CP-SAT finds nothing)."""
+    model, v, prep, level, name, params = search.model, search.v, search.prep, search.level, search.name, search.params
     if name in MAXIMISED:
         model.maximize(level.expr)
     else:
         model.minimize(level.expr)
     model.clear_hints()  # type: ignore[no-untyped-call]
-    if hint is not None:
-        add_hints(model, v, prep, hint)
+    if plan is not None:
+        add_hints(model, v, prep, plan)
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = params.num_workers
@@ -449,15 +431,15 @@ def _solve_level(
     seconds = time.perf_counter() - t0
     raw_bound = solver.best_objective_bound
     if status == cp_model.OPTIMAL:
-        plan = extract(prep, v, solver)
-        value = level_value(prep, name, plan)
-        return plan, _Level(
+        found = extract(prep, v, solver)
+        value = level_value(prep, name, found)
+        return found, _Level(
             value=value, bound=value, status="OPTIMAL", seconds=seconds, units=solver.deterministic_time
         )
     if status == cp_model.FEASIBLE:
-        plan = extract(prep, v, solver)
-        value = level_value(prep, name, plan)
-        return plan, _Level(
+        found = extract(prep, v, solver)
+        value = level_value(prep, name, found)
+        return found, _Level(
             value=value,
             bound=_bound(prep, name, raw_bound + level.offset, value),
             status="FEASIBLE",
@@ -466,9 +448,9 @@ def _solve_level(
         )
     if status == cp_model.UNKNOWN:
         # Without a solution CP-SAT's bound field is not a bound (it reads 0); count instead.
-        if fallback is None:
+        if plan is None:
             return None, _Level(value=0, bound=0, status="UNKNOWN", seconds=seconds, units=solver.deterministic_time)
-        value = level_value(prep, name, fallback)
+        value = level_value(prep, name, plan)
         return None, _Level(
             value=value,
             bound=_bound(prep, name, math.nan, value),
