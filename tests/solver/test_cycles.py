@@ -16,7 +16,7 @@ from sprintml.solver.objective import level_value, plan_objective
 from sprintml.solver.prepared import Plan, Prepared, prepare
 from sprintml.solver.result import plan_to_result
 from sprintml.solver.solution import LEVELS, LevelReport
-from sprintml.solver.start import keeps_pins
+from sprintml.solver.start import keeps_pins, starting_plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from allocation_instances import generate
@@ -124,8 +124,12 @@ def test_cancelling_a_generated_plans_cycles_keeps_it_valid_and_levels_one_to_th
     prep = prepare(generate(40, 10, 4, seed=seed))
     greedy = greedy_plan(prep)
     # The flow's plans split more engineers than greedy's: most have a cycle to cancel. Greedy can miss a pin (seeds
-    # 842, 885, 1027): the solver never starts from such a plan, and neither does this test.
-    plans = [plan for plan in (greedy, staff(prep, set(greedy.funded))) if plan is not None and keeps_pins(prep, plan)]
+    # 842, 885, 1027), and so can the flow staffing greedy's projects: the solver never starts from such a plan, and
+    # neither does this test; the solver's own start keeps every pin, so there is always a plan to check.
+    start = starting_plan(prep, time.perf_counter() + 5, seed=1).plan
+    candidates = (greedy, staff(prep, set(greedy.funded)), start)
+    plans = [plan for plan in candidates if plan is not None and keeps_pins(prep, plan)]
+    assert plans
     for plan in plans:
         better = cancel_cycles(prep, plan, seed=1)
         before, after = plan_objective(prep, plan), plan_objective(prep, better)
