@@ -1,5 +1,6 @@
 """Shared builders for solver tests, and a `solved` fixture that validates every plan it returns."""
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -7,6 +8,10 @@ import msgspec
 import pytest
 
 from sprintml.solver import AllocationRequest, AllocationResult, SolverParams, solve, validate
+from sprintml.solver.objective import level_value
+from sprintml.solver.prepared import Plan, Prepared
+from sprintml.solver.result import plan_to_result
+from sprintml.solver.solution import LEVELS, LevelReport
 
 
 def request(
@@ -62,3 +67,12 @@ def hours_of(result: AllocationResult, engineer: str, project: str) -> int:
 
 def funded(result: AllocationResult) -> set[str]:
     return {p.id for p in result.projects if p.funded}
+
+
+def assert_plan_valid(prep: Prepared, plan: Plan) -> None:
+    """The checker judges a plan of the solver's parts on its own: bounds at the plan's own values."""
+    reports = [
+        LevelReport(name=name, value=0, bound=level_value(prep, name, plan), status="FEASIBLE", seconds=0.0)
+        for name in LEVELS
+    ]
+    assert validate(prep.request, plan_to_result(prep, plan, reports, time.perf_counter(), "test")) == []

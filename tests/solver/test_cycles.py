@@ -7,15 +7,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import eng, proj, request, role
-from sprintml.solver import validate
+from conftest import assert_plan_valid, eng, proj, request, role
 from sprintml.solver.cycles import cancel_cycles, cycle_paths, split_roles
 from sprintml.solver.flow import staff
 from sprintml.solver.greedy import greedy_plan
-from sprintml.solver.objective import level_value, plan_objective
+from sprintml.solver.objective import plan_objective
 from sprintml.solver.prepared import Plan, Prepared, prepare
-from sprintml.solver.result import plan_to_result
-from sprintml.solver.solution import LEVELS, LevelReport
+from sprintml.solver.solution import LEVELS
 from sprintml.solver.start import keeps_pins, starting_plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -33,15 +31,6 @@ def two_by_two(**fields: object) -> Prepared:
 
 
 SPLIT = Plan(hours={(0, 0, 0): 20, (0, 1, 0): 20, (1, 0, 0): 20, (1, 1, 0): 20}, funded={0, 1})
-
-
-def assert_valid(prep: Prepared, plan: Plan) -> None:
-    """The checker judges the plan alone: bounds at the plan's own values."""
-    reports = [
-        LevelReport(name=name, value=0, bound=level_value(prep, name, plan), status="FEASIBLE", seconds=0.0)
-        for name in LEVELS
-    ]
-    assert validate(prep.request, plan_to_result(prep, plan, reports, time.perf_counter(), "test")) == []
 
 
 def test_the_cycle_of_two_split_engineers_is_found_in_order() -> None:
@@ -62,7 +51,7 @@ def test_two_split_engineers_end_on_one_project_each() -> None:
     assert plan_objective(prep, better).assignments == 2
     assert sorted(better.hours.values()) == [40, 40]
     assert plan_objective(prep, better).weighted_hours == plan_objective(prep, SPLIT).weighted_hours
-    assert_valid(prep, better)
+    assert_plan_valid(prep, better)
 
 
 def test_a_cycle_is_left_when_cancelling_it_would_add_churn() -> None:
@@ -84,7 +73,7 @@ def test_a_shift_towards_current_hours_lowers_churn_where_a_pin_keeps_every_pair
     assert plan_objective(prep, SPLIT).churn_hours == 70
     assert plan_objective(prep, better).churn_hours == 54  # |28 - 30| + 12 + 12 + 28
     assert better.hours == {(0, 0, 0): 28, (0, 1, 0): 12, (1, 0, 0): 12, (1, 1, 0): 28}
-    assert_valid(prep, better)
+    assert_plan_valid(prep, better)
 
 
 def test_a_cycle_is_left_when_the_gainer_cannot_fill_the_role_and_no_role_has_room() -> None:
@@ -136,4 +125,4 @@ def test_cancelling_a_generated_plans_cycles_keeps_it_valid_and_levels_one_to_th
         assert [after.value(n) for n in LEVELS[:3]] == [before.value(n) for n in LEVELS[:3]]
         assert after.churn_hours <= before.churn_hours
         assert after.assignments <= before.assignments
-        assert_valid(prep, better)
+        assert_plan_valid(prep, better)

@@ -10,19 +10,17 @@ import msgspec
 import pytest
 from ortools.sat.python import cp_model
 
-from conftest import eng, proj, request, role
+from conftest import assert_plan_valid, eng, proj, request, role
 from sprintml.solver import SolverParams, solve, validate
 from sprintml.solver.cycles import cancel_cycles
 from sprintml.solver.flow import staff
-from sprintml.solver.instance import AllocationRequest
 from sprintml.solver.lns import _Fixed, _neighbourhood, _tie_broken_pairs, improve
 from sprintml.solver.model import build_model
 from sprintml.solver.objective import level_expressions, level_value, plan_objective
 from sprintml.solver.plan_vars import canonical
 from sprintml.solver.prepared import Plan, Prepared, prepare
 from sprintml.solver.relaxation import forced_funding, solve_relaxation
-from sprintml.solver.result import plan_to_result
-from sprintml.solver.solution import LEVELS, MAXIMISED, LevelReport
+from sprintml.solver.solution import LEVELS, MAXIMISED
 from sprintml.solver.solve import _improve_then_prove, _LevelSearch
 from sprintml.solver.start import starting_plan
 
@@ -116,9 +114,7 @@ def test_a_thirty_engineer_instance_is_proven_optimal_on_every_level() -> None:
     assert result.objective.assignments == result.levels[4].bound == 30
 
 
-def _generated_with_levels_held(
-    held_levels: int, *, cancelled: bool = False
-) -> tuple[AllocationRequest, Prepared, Any, Any, Any, Plan]:
+def _generated_with_levels_held(held_levels: int, *, cancelled: bool = False) -> tuple[Prepared, Any, Any, Any, Plan]:
     """A generated 40-engineer instance, its model with the first `held_levels` levels held at the starting
     plan's values (as the solve holds them) and that plan, its cycles first cancelled if `cancelled`."""
     req = generate(40, 10, 4, seed=5, time_limit_s=2)
@@ -134,21 +130,12 @@ def _generated_with_levels_held(
     for name in LEVELS[:held_levels]:
         target = held.value(name) - exprs[name].offset
         model.add(exprs[name].expr >= target if name in MAXIMISED else exprs[name].expr <= target)
-    return req, prep, model, v, exprs, plan
-
-
-def _valid(req: AllocationRequest, prep: Prepared, plan: Plan) -> bool:
-    """The checker's verdict on the plan alone: bounds reported at the plan's own values."""
-    reports = [
-        LevelReport(name=name, value=0, bound=level_value(prep, name, plan), status="FEASIBLE", seconds=0.0)
-        for name in LEVELS
-    ]
-    return validate(req, plan_to_result(prep, plan, reports, time.perf_counter(), "test")) == []
+    return prep, model, v, exprs, plan
 
 
 def test_the_neighbourhood_search_improves_a_level_validly_and_stops_at_its_bound() -> None:
     # Cancelled first, so that the plan's own value is where the search's cycle cancelling leaves it.
-    req, prep, model, v, exprs, plan = _generated_with_levels_held(4, cancelled=True)
+    prep, model, v, exprs, plan = _generated_with_levels_held(4, cancelled=True)
     held = plan_objective(prep, plan)
     model.minimize(exprs["assignments"].expr)
     before = level_value(prep, "assignments", plan)
@@ -160,14 +147,14 @@ def test_the_neighbourhood_search_improves_a_level_validly_and_stops_at_its_boun
     got = plan_objective(prep, better)
     assert all(got.value(name) >= held.value(name) for name in LEVELS[:3])
     assert got.churn_hours <= held.churn_hours
-    assert _valid(req, prep, better)
+    assert_plan_valid(prep, better)
 
 
 @pytest.mark.parametrize("draw", [1, 2, 3])
 def test_a_level_five_steps_tie_break_never_costs_a_pair(draw: int) -> None:
     # A step on level 5 minimises pairs, then random weights on them (so that it moves along a plateau); the
     # weights together must weigh less than one pair, or a step could trade a pair for a lighter weighting.
-    _, prep, model, v, exprs, plan = _generated_with_levels_held(4, cancelled=True)
+    prep, model, v, exprs, plan = _generated_with_levels_held(4, cancelled=True)
     model.minimize(exprs["assignments"].expr)
     sub = _Fixed(model, v, prep, plan)
     rng = random.Random(draw)
@@ -188,7 +175,7 @@ def _least_pairs(prep: Prepared, sub: _Fixed, plan: Plan) -> int:
 
 
 def test_level_four_is_improved_by_neighbourhoods_then_bounded_by_cp_sat() -> None:
-    req, prep, model, v, exprs, plan = _generated_with_levels_held(3)
+    prep, model, v, exprs, plan = _generated_with_levels_held(3)
     held = plan_objective(prep, plan)
     # 0.02 units: CP-SAT's probe (a tenth of that) cannot prove level 4, so the neighbourhoods run.
     search = _LevelSearch(model, v, prep, "churn_hours", exprs["churn_hours"], SolverParams())
@@ -198,4 +185,4 @@ def test_level_four_is_improved_by_neighbourhoods_then_bounded_by_cp_sat() -> No
     assert got.churn_hours < held.churn_hours
     assert level.bound <= got.churn_hours
     assert all(got.value(name) >= held.value(name) for name in LEVELS[:3])
-    assert _valid(req, prep, found)
+    assert_plan_valid(prep, found)

@@ -9,6 +9,7 @@ shift is taken only if the roles can be re-split (min-cost flow) and chunks and 
 
 import random
 from collections import deque
+from dataclasses import dataclass
 
 from ortools.graph.python import min_cost_flow
 
@@ -33,9 +34,30 @@ def fundamental_cycles(pairs: list[tuple[int, int]]) -> list[list[int]]:
     return [sorted(n for kind, n in path if kind == "e") for path in cycle_paths(pairs)]
 
 
-def cycle_paths(pairs: list[tuple[int, int]]) -> list[list[Node]]:
-    """One cycle per edge outside a breadth-first spanning forest, as its nodes in order (the last one adjacent to
-    the first). Every cycle of the graph is a combination of these; the same pairs give the same list."""
+@dataclass(frozen=True, slots=True)
+class Forest:
+    """A breadth-first spanning forest of a plan's graph: each node's parent (None at a root) and depth."""
+
+    parent: dict[Node, Node | None]
+    depth: dict[Node, int]
+    edges: set[frozenset[Node]]
+
+    def path(self, a: Node, b: Node) -> list[Node] | None:
+        """The nodes from `a` to `b` along the forest, both included; None if they lie in different trees."""
+        if a not in self.parent or b not in self.parent:
+            return None
+        up_a, up_b = [a], [b]
+        while up_a[-1] != up_b[-1]:
+            deeper = up_a if self.depth[up_a[-1]] >= self.depth[up_b[-1]] else up_b
+            above = self.parent[deeper[-1]]
+            if above is None:
+                return None  # a root, and the other climb has not met it: another tree
+            deeper.append(above)
+        return up_a + up_b[-2::-1]
+
+
+def spanning_forest(pairs: list[tuple[int, int]]) -> Forest:
+    """The breadth-first spanning forest of the graph whose edges are `pairs`, rooted in sorted node order."""
     adjacent: dict[Node, list[Node]] = {}
     for i, j in pairs:
         adjacent.setdefault(("e", i), []).append(("p", j))
@@ -55,19 +77,22 @@ def cycle_paths(pairs: list[tuple[int, int]]) -> list[list[Node]]:
                     parent[nxt], depth[nxt] = node, depth[node] + 1
                     tree.add(frozenset((node, nxt)))
                     queue.append(nxt)
+    return Forest(parent, depth, tree)
+
+
+def cycle_paths(pairs: list[tuple[int, int]]) -> list[list[Node]]:
+    """One cycle per edge outside a breadth-first spanning forest, as its nodes in order (the last one adjacent to
+    the first). Every cycle of the graph is a combination of these; the same pairs give the same list."""
+    forest = spanning_forest(pairs)
     paths = []
     for i, j in pairs:
         a, b = ("e", i), ("p", j)
-        if frozenset((a, b)) in tree:
+        if frozenset((a, b)) in forest.edges:
             continue
-        # Climb from the deeper end until both tree paths meet; the edge (b, a) closes the cycle.
-        up_a, up_b = [a], [b]
-        while up_a[-1] != up_b[-1]:
-            deeper = up_a if depth[up_a[-1]] >= depth[up_b[-1]] else up_b
-            above = parent[deeper[-1]]
-            assert above is not None
-            deeper.append(above)
-        paths.append(up_a + up_b[-2::-1])
+        # The forest's path from a to b; the edge (b, a) closes the cycle.
+        path = forest.path(a, b)
+        assert path is not None
+        paths.append(path)
     return paths
 
 
@@ -97,8 +122,28 @@ def cancel_cycles(prep: Prepared, plan: Plan, seed: int) -> Plan:
 
 
 def _shift(prep: Prepared, hours: Hours, pair: dict[tuple[int, int], int], path: list[Node]) -> Hours | None:
-    """Shift hours around the cycle `path`, each engineer gaining on the project after it and losing on the one
-    before, by the amount that lowers (churn, pairs) the most with every rule kept; None if no amount lowers it.
+    """Shift hours around the cycle `path` by the amount that lowers (churn, pairs) the most with every rule kept;
+    None if no amount lowers it."""
+    projects, candidates = shifts(prep, pair, path)
+    lowering = [shift for shift in candidates if (shift.churn, -shift.emptied) < (0, 0)]
+    for shift in sorted(lowering, key=lambda t: (t.churn, -t.emptied, t.amount)):
+        shifted = split_projects(prep, hours, pair, shift.pairs, projects)
+        if shifted is not None:
+            return shifted
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    amount: int
+    pairs: dict[tuple[int, int], int]  # the cycle's pairs after the shift
+    churn: int  # the change in churn
+    emptied: int  # the cycle's pairs the shift empties
+
+
+def shifts(prep: Prepared, pair: dict[tuple[int, int], int], path: list[Node]) -> tuple[list[int], list[Shift]]:
+    """The projects on the cycle `path` and its shifts that keep chunks and pins: each engineer gains on the project
+    after it and loses on the one before (a pair of the cycle may be new, at 0 hours).
 
     Churn is piecewise linear in the amount, so only its kinks and the rules' limits are tried: a pair reaching its
     `current` hours, a losing pair reaching a chunk, its pin or zero (the largest amount empties the smallest).
@@ -113,31 +158,24 @@ def _shift(prep: Prepared, hours: Hours, pair: dict[tuple[int, int], int], path:
     for j, loser, gainer in moves:
         left = (prep.chunk, prep.current.get((loser, j), 0), prep.pins.get((loser, j), 0))
         amounts.update(pair[loser, j] - least for least in left)
-        amounts.add(prep.current.get((gainer, j), 0) - pair[gainer, j])
-    churn_before = sum(_churn(prep, ij, pair[ij]) for j, loser, gainer in moves for ij in ((loser, j), (gainer, j)))
-    tried: list[tuple[tuple[int, int], int, dict[tuple[int, int], int]]] = []
+        amounts.add(prep.current.get((gainer, j), 0) - pair.get((gainer, j), 0))
+    churn_before = sum(
+        _churn(prep, ij, pair.get(ij, 0)) for j, loser, gainer in moves for ij in ((loser, j), (gainer, j))
+    )
+    found = []
     for delta in sorted(d for d in amounts if 0 < d <= most):
         # Only the cycle's pairs change (each once: a simple cycle meets every pair at most once).
         new_pair = {(loser, j): pair[loser, j] - delta for j, loser, _ in moves}
-        new_pair.update({(gainer, j): pair[gainer, j] + delta for j, _, gainer in moves})
-        if any(
-            0 < new_pair[loser, j] < prep.chunk or new_pair[loser, j] < prep.pins.get((loser, j), 0)
-            for j, loser, _ in moves
-        ):
+        new_pair.update({(gainer, j): pair.get((gainer, j), 0) + delta for j, _, gainer in moves})
+        if any(0 < h < prep.chunk or h < prep.pins.get(ij, 0) for ij, h in new_pair.items()):
             continue
         churn = sum(_churn(prep, ij, h) for ij, h in new_pair.items()) - churn_before
         emptied = sum(1 for j, loser, _ in moves if new_pair[loser, j] == 0)
-        if (churn, -emptied) < (0, 0):
-            tried.append(((churn, -emptied), delta, new_pair))
-    projects = sorted({j for j, _, _ in moves})
-    for _, _, new_pair in sorted(tried, key=lambda t: (t[0], t[1])):
-        shifted = _split_projects(prep, hours, pair, new_pair, projects)
-        if shifted is not None:
-            return shifted
-    return None
+        found.append(Shift(delta, new_pair, churn, emptied))
+    return sorted({j for j, _, _ in moves}), found
 
 
-def _split_projects(
+def split_projects(
     prep: Prepared,
     hours: Hours,
     pair: dict[tuple[int, int], int],

@@ -24,7 +24,8 @@ Decisions where allocation.md is silent:
   levels 1-3 carry the relaxation's bounds and levels 4-5 the counting bound 0.
 * Levels 2, 4 and 5 split their time between CP-SAT's own search (which gives the bound) and a seeded
   large-neighbourhood search (lns.py), which ends early once the plan meets the level's bound. On level 5 the
-  neighbourhood search also takes steps that keep the level (plateau moves, ties broken at random) and cancels
+  neighbourhood search also takes steps that keep the level (plateau moves, ties broken at random), walks the
+  plan's forest by pivots (pivots.py: add a pair, empty one or two) and cancels
   cycles of the plan's engineer-project graph (cycles.py): shifting hours
   around a cycle empties a pair without touching levels 1-3 or adding churn. On level 5 CP-SAT keeps its share
   only if a first probe of it made progress (_probe_then_solve); the neighbourhoods take what it leaves. On level 4
