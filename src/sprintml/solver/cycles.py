@@ -141,12 +141,15 @@ class Shift:
     emptied: int  # the cycle's pairs the shift empties
 
 
-def shifts(prep: Prepared, pair: dict[tuple[int, int], int], path: list[Node]) -> tuple[list[int], list[Shift]]:
+def shifts(
+    prep: Prepared, pair: dict[tuple[int, int], int], path: list[Node], *, emptying: bool = False
+) -> tuple[list[int], list[Shift]]:
     """The projects on the cycle `path` and its shifts that keep chunks and pins: each engineer gains on the project
     after it and loses on the one before (a pair of the cycle may be new, at 0 hours).
 
     Churn is piecewise linear in the amount, so only its kinks and the rules' limits are tried: a pair reaching its
-    `current` hours, a losing pair reaching a chunk, its pin or zero (the largest amount empties the smallest).
+    `current` hours, a losing pair reaching a chunk, its pin or zero (the largest amount empties the smallest, and
+    is the only one tried if `emptying`).
     """
     if path[0][0] == "p":
         path = path[1:] + path[:1]
@@ -155,7 +158,7 @@ def shifts(prep: Prepared, pair: dict[tuple[int, int], int], path: list[Node]) -
     moves = [(path[t][1], path[(t + 1) % n][1], path[t - 1][1]) for t in range(1, n, 2)]  # (project, loser, gainer)
     most = min(pair[loser, j] for j, loser, _ in moves)
     amounts = {most}
-    for j, loser, gainer in moves:
+    for j, loser, gainer in [] if emptying else moves:
         left = (prep.chunk, prep.current.get((loser, j), 0), prep.pins.get((loser, j), 0))
         amounts.update(pair[loser, j] - least for least in left)
         amounts.add(prep.current.get((gainer, j), 0) - pair.get((gainer, j), 0))
@@ -183,12 +186,15 @@ def split_projects(
     projects: list[int],
 ) -> Hours | None:
     """`hours` with `projects` re-split into roles for the pair totals `new_pair` (over `pair`); None if one can't."""
-    shifted = {key: h for key, h in hours.items() if key[1] not in projects}
+    splits = []
     for j in projects:
         totals = {i: h for i in prep.project_engineers[j] if (h := new_pair.get((i, j), pair.get((i, j), 0)))}
         split = split_roles(prep, j, totals, hours)
         if split is None:
             return None
+        splits.append(split)
+    shifted = {key: h for key, h in hours.items() if key[1] not in projects}
+    for split in splits:
         shifted.update(split)
     return shifted
 

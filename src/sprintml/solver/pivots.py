@@ -2,12 +2,13 @@
 
 A new pair (e, p) closes one cycle with the path from p back to e in a spanning forest of the plan's graph.
 Shifting hours around that cycle (cycles.py) keeps every engineer's and every project's total, so levels 1-3 and
-the order of identical engineers hold. Shifted by the hours of a pair on the cycle, it empties that pair, and the
+the order of identical engineers hold. Shifted by the hours of its smallest losing pair, it empties that pair, and the
 plan keeps its number of pairs: a pivot, as in the network simplex. When two pairs empty at once, the plan has one
 pair fewer. A walk of seeded random pivots keeps a pivot when chunks, pins, focus, role demand and the churn held
 at level 4 all allow it. Such a walk moves between plans with as many pairs far faster than CP-SAT's steps: a pivot
 costs a forest path and one small flow per project on its cycle. On level 5's first plan of the 200-engineer
-benchmark, 300,000 attempts took 283 pairs to 235 in 8 s (seed 7), 269 to 237 (seed 10) and 281 to 234 (seed 8).
+benchmark, 300,000 attempts took 283 pairs to 236 in 8 s (seed 7), 269 to 236 (seed 10) and 281 to 239 (seed 8);
+CP-SAT steps needed about 25 s for as many.
 """
 
 import random
@@ -54,23 +55,20 @@ def pivot_walk(prep: Prepared, plan: Plan, churn_limit: int, attempts: int, rng:
             continue  # e and p lie in different trees: no cycle to shift around
         # e gains on p, and each engineer after it on the path gains on the project after it.
         path: list[Node] = [("e", e), *back[:-1]]
-        pivot = _best_pivot(prep, walk, e, path, churn_limit, rng)
+        pivot = _best_pivot(prep, walk, e, path, churn_limit)
         if pivot is not None:
             walk = _Walk.of(prep, pivot)
     return Plan(hours=walk.hours, gpus=dict(plan.gpus), funded=set(plan.funded))
 
 
-def _best_pivot(
-    prep: Prepared, walk: _Walk, e: int, path: list[Node], churn_limit: int, rng: random.Random
-) -> Hours | None:
-    """The hours after the best shift around `path` that adds the pair of `e` and empties at least one (most
-    emptied first, then least churn, ties drawn at random) whose roles can be split; None if there is none."""
-    projects, found = shifts(prep, walk.pair, path)
-    allowed = [shift for shift in found if shift.emptied and _allowed(prep, walk, e, shift, churn_limit)]
-    if not allowed:
-        return None
-    best = min(allowed, key=lambda shift: (-shift.emptied, shift.churn, rng.random()))
-    return split_projects(prep, walk.hours, walk.pair, best.pairs, projects)
+def _best_pivot(prep: Prepared, walk: _Walk, e: int, path: list[Node], churn_limit: int) -> Hours | None:
+    """The hours after shifting around `path` by the smallest losing pair's hours, which adds the pair of `e` and
+    empties that one (two if they tie); None if a rule does not allow it or the roles cannot be split."""
+    projects, found = shifts(prep, walk.pair, path, emptying=True)
+    for shift in found:  # the one amount that empties a pair, if it keeps chunks and pins
+        if shift.emptied and _allowed(prep, walk, e, shift, churn_limit):
+            return split_projects(prep, walk.hours, walk.pair, shift.pairs, projects)
+    return None
 
 
 def _allowed(prep: Prepared, walk: _Walk, e: int, shift: Shift, churn_limit: int) -> bool:
