@@ -65,6 +65,20 @@ def test_without_the_full_model_level_one_is_proven_on_a_generated_instance() ->
     assert [lv.bound for lv in result.levels[3:]] == [0, 0]
 
 
+def test_without_the_full_model_pivots_take_pairs_off_the_start() -> None:
+    req = generate(60, 15, 4, seed=3, time_limit_s=2)
+    prep = prepare(req)
+    start = starting_plan(prep, time.perf_counter() + 0.8, 1).plan  # the solve's start: 40% of the limit
+    assert start is not None
+    before = plan_objective(prep, start)
+    result = solve(req, SolverParams(max_model_pairs=0))
+    assert validate(req, result) == []
+    assert result.objective is not None
+    assert [result.objective.value(name) for name in LEVELS[:3]] == [before.value(name) for name in LEVELS[:3]]
+    assert result.objective.churn_hours <= before.churn_hours
+    assert result.objective.assignments < before.assignments
+
+
 @pytest.mark.parametrize(
     ("current", "max_projects", "churn", "hours"),
     [

@@ -12,6 +12,7 @@ CP-SAT steps needed about 25 s for as many.
 """
 
 import random
+import time
 from dataclasses import dataclass
 
 from sprintml.solver.cycles import Forest, Node, Shift, shifts, spanning_forest, split_projects
@@ -39,14 +40,22 @@ class _Walk:
         return cls(hours, pair, projects_of, churn, spanning_forest(sorted(pair)))
 
 
-def pivot_walk(prep: Prepared, plan: Plan, churn_limit: int, attempts: int, rng: random.Random) -> Plan:
+# The walk looks at the clock once per this many attempts (the clock is only a safety net).
+CLOCK_EVERY = 256
+
+
+def pivot_walk(
+    prep: Prepared, plan: Plan, churn_limit: int, attempts: int, rng: random.Random, deadline: float | None = None
+) -> Plan:
     """`plan` after `attempts` drawn pivots (each kept if the rules allow it), with at most as many pairs and
-    churn at most `churn_limit`; funding and GPUs as they were."""
+    churn at most `churn_limit`; funding and GPUs as they were. It stops early at `deadline` (perf_counter)."""
     walk = _Walk.of(prep, dict(plan.hours))
     candidates = sorted(ij for ij in prep.pair_roles if ij[1] in plan.funded)
     if not candidates:
         return plan
-    for _ in range(attempts):
+    for attempt in range(attempts):
+        if deadline is not None and attempt % CLOCK_EVERY == 0 and time.perf_counter() > deadline:
+            break
         e, p = rng.choice(candidates)
         if (e, p) in walk.pair:
             continue

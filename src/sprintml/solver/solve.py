@@ -20,7 +20,8 @@ Decisions where allocation.md is silent:
   level whose plan meets the relaxation's bound (relaxation.py, levels 1-3; lp_bound.py, the full model's linear
   relaxation, levels 4-5; on level 5 also component_bound.py, which counts the engineers whole capacities force
   to split between projects) is `OPTIMAL` without CP-SAT. Above
-  `max_model_pairs` (engineer, project, role) triples the full model is not built at all: the start is the plan,
+  `max_model_pairs` (engineer, project, role) triples the full model is not built at all: the start, its cycles
+  cancelled and walked by pivots (pivots.py; on 1,000 engineers 1,313 pairs fell to 1,185), is the plan,
   levels 1-3 carry the relaxation's bounds and levels 4-5 the counting bound 0.
 * Levels 2, 4 and 5 split their time between CP-SAT's own search (which gives the bound) and a seeded
   large-neighbourhood search (lns.py), which ends early once the plan meets the level's bound. On level 5 the
@@ -52,6 +53,7 @@ Decisions where allocation.md is silent:
 """
 
 import math
+import random
 import time
 from dataclasses import dataclass
 
@@ -59,6 +61,7 @@ import msgspec
 from ortools.sat.python import cp_model
 
 from sprintml.solver.component_bound import component_bound
+from sprintml.solver.cycles import cancel_cycles
 from sprintml.solver.errors import AllocationProblem, UnsatisfiableAllocation
 from sprintml.solver.flow import best_gpus
 from sprintml.solver.instance import AllocationRequest
@@ -67,6 +70,7 @@ from sprintml.solver.lp_bound import linear_relaxation
 from sprintml.solver.model import Variables, build_model
 from sprintml.solver.objective import LevelExpr, level_expressions, level_value
 from sprintml.solver.params import SolverParams
+from sprintml.solver.pivots import pivot_walk
 from sprintml.solver.plan_vars import add_hints, canonical, extract
 from sprintml.solver.prepared import Plan, Prepared, prepare
 from sprintml.solver.relaxation import forced_funding, solve_relaxation
@@ -111,6 +115,11 @@ RELAXED_LEVELS = LEVELS[:3]
 LP_LEVELS = LEVELS[3:]
 # Finding the projects whose funding levels 1-3 force (relaxation.py) stops at this share of level 4's time.
 FORCED_FUNDING_SHARE = 0.2
+# Without the model (1,000 engineers and more) a pivot walk takes at most this share of the time left after the
+# start, drawing this many attempts per second of it divided by the number of engineers: a pivot's forest path
+# and shifts grow with the plan. On 1,000 engineers (seed 7) 100,000 attempts took 14 s and 1,304 pairs to 1,190.
+LARGE_PIVOT_SHARE = 0.5
+LARGE_PIVOTS_PER_SECOND = 2_000_000
 # The component bound's LPs (one per project whose hours may be fixed) stop at this share of level 5's time.
 COMPONENT_BOUND_SHARE = 0.25
 
@@ -202,10 +211,11 @@ def _solve_without_model(
     prep: Prepared, start: Start, deadline: float, started: float, params: SolverParams
 ) -> AllocationResult:
     """Too many (engineer, project, role) triples for the full model to help within the limit: report the
-    starting plan with the relaxation's bounds on levels 1-3 and counting bounds on levels 4-5."""
-    plan = start.plan
-    if plan is None:
+    starting plan, its cycles cancelled and walked by pivots, with the relaxation's bounds on levels 1-3 and
+    counting bounds on levels 4-5."""
+    if start.plan is None:
         return plan_to_result(prep, None, [], started, SOLVER_VERSION)
+    plan = _pivoted(prep, start.plan, deadline, params)
     levels: list[_Level] = []
     for n, name in enumerate(LEVELS):
         t0 = time.perf_counter()
@@ -220,6 +230,19 @@ def _solve_without_model(
         for name, lv in zip(LEVELS, levels, strict=True)
     ]
     return plan_to_result(prep, plan, reports, started, SOLVER_VERSION)
+
+
+def _pivoted(prep: Prepared, plan: Plan, deadline: float, params: SolverParams) -> Plan:
+    """Without the model, what lowers levels 4 and 5 below the start: cycles cancelled, then a walk of pivots
+    (pivots.py) of LARGE_PIVOTS_PER_SECOND attempts per second of the limit left, per engineer, within
+    LARGE_PIVOT_SHARE of that time."""
+    plan = cancel_cycles(prep, plan, params.random_seed)
+    seconds = deadline - time.perf_counter()
+    engineers = max(1, len({i for i, _ in prep.pair_roles}))
+    attempts = int(seconds * LARGE_PIVOTS_PER_SECOND / engineers)
+    churn = level_value(prep, "churn_hours", plan)
+    rng = random.Random(params.random_seed)
+    return pivot_walk(prep, plan, churn, attempts, rng, time.perf_counter() + LARGE_PIVOT_SHARE * seconds)
 
 
 def _relaxed_bound(
