@@ -40,7 +40,8 @@ class _Walk:
         return cls(hours, pair, projects_of, churn, spanning_forest(sorted(pair)))
 
 
-# The walk looks at the clock once per this many attempts (the clock is only a safety net).
+# The walk looks at the clock once per this many attempts (the clock is only a safety net), and lets other threads
+# run: it is pure Python, and the API's event loop shares the interpreter with the solve's worker thread.
 CLOCK_EVERY = 256
 
 
@@ -54,8 +55,10 @@ def pivot_walk(
     if not candidates:
         return plan
     for attempt in range(attempts):
-        if deadline is not None and attempt % CLOCK_EVERY == 0 and time.perf_counter() > deadline:
-            break
+        if attempt % CLOCK_EVERY == 0:
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+            time.sleep(0)
         e, p = rng.choice(candidates)
         if (e, p) in walk.pair:
             continue

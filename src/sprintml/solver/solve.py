@@ -120,6 +120,8 @@ FORCED_FUNDING_SHARE = 0.2
 # and shifts grow with the plan. On 1,000 engineers (seed 7) 100,000 attempts took 14 s and 1,304 pairs to 1,190.
 LARGE_PIVOT_SHARE = 0.5
 LARGE_PIVOTS_PER_SECOND = 2_000_000
+# A small instance has few pairs to draw: past this many draws per pair the walk has seen what it can do.
+LARGE_PIVOTS_PER_PAIR = 50
 # The component bound's LPs (one per project whose hours may be fixed) stop at this share of level 5's time.
 COMPONENT_BOUND_SHARE = 0.25
 
@@ -234,12 +236,12 @@ def _solve_without_model(
 
 def _pivoted(prep: Prepared, plan: Plan, deadline: float, params: SolverParams) -> Plan:
     """Without the model, what lowers levels 4 and 5 below the start: cycles cancelled, then a walk of pivots
-    (pivots.py) of LARGE_PIVOTS_PER_SECOND attempts per second of the limit left, per engineer, within
-    LARGE_PIVOT_SHARE of that time."""
+    (pivots.py) of LARGE_PIVOTS_PER_SECOND attempts per second of the limit left, per engineer, at most
+    LARGE_PIVOTS_PER_PAIR per eligible pair, within LARGE_PIVOT_SHARE of that time."""
     plan = cancel_cycles(prep, plan, params.random_seed)
     seconds = deadline - time.perf_counter()
     engineers = max(1, len({i for i, _ in prep.pair_roles}))
-    attempts = int(seconds * LARGE_PIVOTS_PER_SECOND / engineers)
+    attempts = min(int(seconds * LARGE_PIVOTS_PER_SECOND / engineers), LARGE_PIVOTS_PER_PAIR * len(prep.pair_roles))
     churn = level_value(prep, "churn_hours", plan)
     rng = random.Random(params.random_seed)
     return pivot_walk(prep, plan, churn, attempts, rng, time.perf_counter() + LARGE_PIVOT_SHARE * seconds)
