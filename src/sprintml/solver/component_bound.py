@@ -39,7 +39,7 @@ def component_bound(prep: Prepared, relaxation: LinearRelaxation, plan: Plan, de
     """engineers + |B| - M (module docstring) for plans that keep the relaxation's held levels; None if it
     does not apply (an engineer may idle, or the capacities share no divisor) or the time ran out."""
     request = prep.request
-    engineers = sorted({i for i, _ in prep.pair_roles})
+    engineers = prep.eligible_engineers
     g = 0
     for i in engineers:
         g = math.gcd(g, request.engineers[i].capacity_hours)

@@ -26,6 +26,8 @@ from sprintml.solver.prepared import Plan, Prepared, pair_hours
 from sprintml.solver.solution import MAXIMISED
 
 NEIGHBOURHOOD_ENGINEERS = 12
+# The level searched along plateaus of equal plans (assignments: many plans share a number of pairs).
+PLATEAU_LEVEL = "assignments"
 STEP_DETERMINISTIC_TIME = 0.2
 # What a step costs on top of CP-SAT's own time: freeing, fixing and checking the plan take wall time no unit
 # counts (about 30 ms a step on 200 engineers, as much as 0.01 units at the neighbourhoods' rate), and a step
@@ -36,9 +38,10 @@ PLATEAU_STEP_DETERMINISTIC_TIME = 0.1
 # Share of the steps on levels 4 and 5 whose projects are drawn where one engineer's hours could move (_draw).
 TARGETED_SHARE = 0.5
 # On level 5 a step minimises pairs first and then a random weighting of the freed engineers' pairs, drawn from
-# 0..TIE_BREAK_WEIGHTS-1, and a plan with as many pairs as the best is taken too (a plateau move). Measured from
-# level 5's first plan on the 200-engineer benchmark: seed 7 at 20 units, 239 pairs with improving steps only and
-# 235 with plateau moves; seed 8 at 12 units, 242 and 234; at 100 units, 223 (its bound is 214).
+# 0..TIE_BREAK_WEIGHTS-1, and a plan with as many pairs as the best is taken too (a plateau move). Measured (before
+# pivot walks, steps of 0.2 units) from the plan a 30 s solve had ended with on the 200-engineer benchmark: seed 7
+# (251 pairs) at 20 units, 239 with improving steps only and 235 with plateau moves; seed 8 (252) at 12 units, 242
+# and 234; seed 7 at 100 units, 223 (its bound is 214).
 TIE_BREAK_WEIGHTS = 10
 # On level 5 pivot walks (pivots.py) take this share of the neighbourhoods' units, in runs of PIVOT_ATTEMPTS
 # attempts between CP-SAT steps, which make the moves of several engineers at once that no pivot can. A walk has no
@@ -72,7 +75,9 @@ def improve(
     projects = [j for j in range(prep.n_projects) if prep.project_engineers[j]]
     if not projects:
         return plan, 0.0
-    if name == "assignments":
+    # Level 5 searches a plateau: cycles cancelled, pivot walks between the steps, and steps that keep the level.
+    plateau = name == PLATEAU_LEVEL
+    if plateau:
         plan = cancel_cycles(prep, plan, seed)
     best = level_value(prep, name, plan)
     sub = _Fixed(model, v, prep, plan)
@@ -80,7 +85,7 @@ def improve(
     churn_limit = level_value(prep, "churn_hours", plan)
     pivoted = 0.0  # units spent on pivot walks
     while spent < deterministic_budget and time.perf_counter() < deadline and best != bound:
-        if name == "assignments" and pivoted <= PIVOT_SHARE * spent:
+        if plateau and pivoted <= PIVOT_SHARE * spent:
             attempts = max(1, min(PIVOT_ATTEMPTS, int((deterministic_budget - spent) * PIVOT_ATTEMPTS_PER_UNIT)))
             plan = pivot_walk(prep, plan, churn_limit, attempts, rng)
             best = level_value(prep, name, plan)
@@ -90,13 +95,13 @@ def improve(
             continue
         freed = _neighbourhood(rng, prep, name, plan, projects)
         sub.free(freed)
-        if name == "assignments":
+        if plateau:
             _tie_broken_pairs(sub.model, v, prep, freed, rng)
         solver = cp_model.CpSolver()
         p = solver.parameters
         p.num_workers = 1
         p.random_seed = seed
-        step = PLATEAU_STEP_DETERMINISTIC_TIME if name == "assignments" else STEP_DETERMINISTIC_TIME
+        step = PLATEAU_STEP_DETERMINISTIC_TIME if plateau else STEP_DETERMINISTIC_TIME
         p.max_deterministic_time = min(step, deterministic_budget - spent)
         p.max_time_in_seconds = max(0.01, deadline - time.perf_counter())
         status = solver.solve(sub.model)
@@ -104,7 +109,7 @@ def improve(
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found = sub.plan_from(solver, plan)
             value = level_value(prep, name, found)
-            if name == "assignments" and value <= best:
+            if plateau and value <= best:
                 # A plateau move too. The step may have opened cycles elsewhere; cancelling them moves engineers
                 # the step did not free, so then the fixed copy is brought up to date as a whole.
                 sub.fix(found)

@@ -41,8 +41,7 @@ def level_expressions(prep: Prepared, v: Variables) -> dict[str, LevelExpr]:
 def plan_objective(prep: Prepared, plan: Plan) -> Objective:
     projects = prep.request.projects
     pair = pair_hours(plan.hours)
-    churn = sum(abs(pair.get(ij, 0) - c) for ij, c in prep.current.items())
-    churn += sum(h for ij, h in pair.items() if ij not in prep.current)
+    churn = churn_hours(prep, pair)
     return Objective(
         funded_priority=sum(projects[j].priority for j in plan.funded),
         weighted_hours=sum(projects[j].priority * h for (_, j), h in pair.items()),
@@ -50,6 +49,12 @@ def plan_objective(prep: Prepared, plan: Plan) -> Objective:
         churn_hours=churn,
         assignments=sum(1 for h in pair.values() if h > 0),
     )
+
+
+def churn_hours(prep: Prepared, pair: dict[tuple[int, int], int]) -> int:
+    """Level 4 of a plan given its hours per (engineer, project): |h - current| over every pair either has."""
+    churn = sum(abs(pair.get(ij, 0) - c) for ij, c in prep.current.items())
+    return churn + sum(h for ij, h in pair.items() if ij not in prep.current)
 
 
 def level_value(prep: Prepared, name: str, plan: Plan) -> int:

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 from sprintml.solver.cycles import Forest, Node, Shift, shifts, spanning_forest, split_projects
+from sprintml.solver.objective import churn_hours
 from sprintml.solver.prepared import Hours, Plan, Prepared, pair_hours
 
 
@@ -35,9 +36,7 @@ class _Walk:
         projects_of: dict[int, int] = {}
         for i, _ in pair:
             projects_of[i] = projects_of.get(i, 0) + 1
-        churn = sum(abs(pair.get(ij, 0) - c) for ij, c in prep.current.items())
-        churn += sum(h for ij, h in pair.items() if ij not in prep.current)
-        return cls(hours, pair, projects_of, churn, spanning_forest(sorted(pair)))
+        return cls(hours, pair, projects_of, churn_hours(prep, pair), spanning_forest(sorted(pair)))
 
 
 # The walk looks at the clock once per this many attempts (the clock is only a safety net), and lets other threads
@@ -67,18 +66,18 @@ def pivot_walk(
             continue  # e and p lie in different trees: no cycle to shift around
         # e gains on p, and each engineer after it on the path gains on the project after it.
         path: list[Node] = [("e", e), *back[:-1]]
-        pivot = _best_pivot(prep, walk, e, path, churn_limit)
+        pivot = _pivot(prep, walk, e, path, churn_limit)
         if pivot is not None:
             walk = _Walk.of(prep, pivot)
     return Plan(hours=walk.hours, gpus=dict(plan.gpus), funded=set(plan.funded))
 
 
-def _best_pivot(prep: Prepared, walk: _Walk, e: int, path: list[Node], churn_limit: int) -> Hours | None:
+def _pivot(prep: Prepared, walk: _Walk, e: int, path: list[Node], churn_limit: int) -> Hours | None:
     """The hours after shifting around `path` by the smallest losing pair's hours, which adds the pair of `e` and
     empties that one (two if they tie); None if a rule does not allow it or the roles cannot be split."""
     projects, found = shifts(prep, walk.pair, path, emptying=True)
     for shift in found:  # the one amount that empties a pair, if it keeps chunks and pins
-        if shift.emptied and _allowed(prep, walk, e, shift, churn_limit):
+        if _allowed(prep, walk, e, shift, churn_limit):
             return split_projects(prep, walk.hours, walk.pair, shift.pairs, projects)
     return None
 

@@ -41,6 +41,11 @@ class Prepared:
     def n_projects(self) -> int:
         return len(self.request.projects)
 
+    @property
+    def eligible_engineers(self) -> list[int]:
+        """The engineers with at least one eligible pair: the only ones a plan can use."""
+        return [i for i, projects in enumerate(self.engineer_projects) if projects]
+
 
 def prepare(request: AllocationRequest) -> Prepared:
     """Index a request that passed the structural checks (ids known and unique)."""

@@ -117,7 +117,7 @@ LP_LEVELS = LEVELS[3:]
 FORCED_FUNDING_SHARE = 0.2
 # Without the model (1,000 engineers and more) a pivot walk takes at most this share of the time left after the
 # start, drawing this many attempts per second of it divided by the number of engineers: a pivot's forest path
-# and shifts grow with the plan. On 1,000 engineers (seed 7) 100,000 attempts took 14 s and 1,304 pairs to 1,190.
+# and shifts grow with the plan. On 1,000 engineers (seed 7) 100,000 attempts took 13 s and 1,304 pairs to 1,190.
 LARGE_PIVOT_SHARE = 0.5
 LARGE_PIVOTS_PER_SECOND = 2_000_000
 # A small instance has few pairs to draw: past this many draws per pair the walk has seen what it can do.
@@ -240,7 +240,7 @@ def _pivoted(prep: Prepared, plan: Plan, deadline: float, params: SolverParams) 
     LARGE_PIVOTS_PER_PAIR per eligible pair, within LARGE_PIVOT_SHARE of that time."""
     plan = cancel_cycles(prep, plan, params.random_seed)
     seconds = deadline - time.perf_counter()
-    engineers = max(1, len({i for i, _ in prep.pair_roles}))
+    engineers = max(1, len(prep.eligible_engineers))
     attempts = min(int(seconds * LARGE_PIVOTS_PER_SECOND / engineers), LARGE_PIVOTS_PER_PAIR * len(prep.pair_roles))
     churn = level_value(prep, "churn_hours", plan)
     rng = random.Random(params.random_seed)
@@ -301,7 +301,7 @@ def _fix_forced_funding(
 
 def _small_model_params(prep: Prepared, params: SolverParams) -> SolverParams:
     """On SMALL_MODEL_ENGINEERS or fewer, CP-SAT alone with the time its faster units allow."""
-    if len({i for i, _ in prep.pair_roles}) > SMALL_MODEL_ENGINEERS:
+    if len(prep.eligible_engineers) > SMALL_MODEL_ENGINEERS:
         return params
     rate = params.deterministic_units_per_second * SMALL_MODEL_RATE_FACTOR
     return msgspec.structs.replace(params, neighbourhood_share=0.0, deterministic_units_per_second=rate)
