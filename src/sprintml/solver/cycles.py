@@ -22,11 +22,21 @@ FORESTS_WITHOUT_GAIN = 5
 MAX_FORESTS = 400
 # A node of the graph: ("e", engineer index) or ("p", project index).
 Node = tuple[str, int]
+# Per project, the hours of each engineer working on it: what re-splitting a project's roles reads.
+Staff = dict[int, dict[int, int]]
 
 
 def plan_pairs(plan: Plan) -> list[tuple[int, int]]:
     """The (engineer, project) pairs with positive hours, sorted."""
     return sorted(pair_hours(plan.hours))
+
+
+def project_staff(pair: dict[tuple[int, int], int]) -> Staff:
+    """The pairs' hours grouped by project."""
+    staff: Staff = {}
+    for (i, j), h in pair.items():
+        staff.setdefault(j, {})[i] = h
+    return staff
 
 
 def fundamental_cycles(pairs: list[tuple[int, int]]) -> list[list[int]]:
@@ -106,12 +116,13 @@ def cancel_cycles(prep: Prepared, plan: Plan, seed: int) -> Plan:
     barren = 0
     for forest in range(MAX_FORESTS):
         pair = pair_hours(hours)
+        staff = project_staff(pair)
         pairs = sorted(pair)
         if forest:
             rng.shuffle(pairs)
         cancelled = False
         for path in cycle_paths(pairs):
-            shifted = _shift(prep, hours, pair, path) or _shift(prep, hours, pair, path[::-1])
+            shifted = _shift(prep, hours, pair, staff, path) or _shift(prep, hours, pair, staff, path[::-1])
             if shifted is not None:
                 hours, cancelled = shifted, True
                 break
@@ -121,13 +132,15 @@ def cancel_cycles(prep: Prepared, plan: Plan, seed: int) -> Plan:
     return Plan(hours=hours, gpus=dict(plan.gpus), funded=set(plan.funded))
 
 
-def _shift(prep: Prepared, hours: Hours, pair: dict[tuple[int, int], int], path: list[Node]) -> Hours | None:
+def _shift(
+    prep: Prepared, hours: Hours, pair: dict[tuple[int, int], int], staff: Staff, path: list[Node]
+) -> Hours | None:
     """Shift hours around the cycle `path` by the amount that lowers (churn, pairs) the most with every rule kept;
     None if no amount lowers it."""
     projects, candidates = shifts(prep, pair, path)
     lowering = [shift for shift in candidates if (shift.churn, -shift.emptied) < (0, 0)]
     for shift in sorted(lowering, key=lambda t: (t.churn, -t.emptied, t.amount)):
-        shifted = split_projects(prep, hours, pair, shift.pairs, projects)
+        shifted = split_projects(prep, hours, staff, shift.pairs, projects)
         if shifted is not None:
             return shifted
     return None
@@ -162,33 +175,33 @@ def shifts(
         left = (prep.chunk, prep.current.get((loser, j), 0), prep.pins.get((loser, j), 0))
         amounts.update(pair[loser, j] - least for least in left)
         amounts.add(prep.current.get((gainer, j), 0) - pair.get((gainer, j), 0))
-    churn_before = sum(
-        _churn(prep, ij, pair.get(ij, 0)) for j, loser, gainer in moves for ij in ((loser, j), (gainer, j))
-    )
+    current, pins, chunk = prep.current, prep.pins, prep.chunk
     found = []
     for delta in sorted(d for d in amounts if 0 < d <= most):
         # Only the cycle's pairs change (each once: a simple cycle meets every pair at most once).
-        new_pair = {(loser, j): pair[loser, j] - delta for j, loser, _ in moves}
-        new_pair.update({(gainer, j): pair.get((gainer, j), 0) + delta for j, _, gainer in moves})
-        if any(0 < h < prep.chunk or h < prep.pins.get(ij, 0) for ij, h in new_pair.items()):
+        new_pair: dict[tuple[int, int], int] = {}
+        churn = emptied = 0
+        for j, loser, gainer in moves:
+            for ij, change in (((loser, j), -delta), ((gainer, j), delta)):
+                before = pair.get(ij, 0)
+                after = new_pair[ij] = before + change
+                aim = current.get(ij, 0)
+                churn += abs(after - aim) - abs(before - aim)
+            emptied += new_pair[loser, j] == 0
+        if any(0 < h < chunk or h < pins.get(ij, 0) for ij, h in new_pair.items()):
             continue
-        churn = sum(_churn(prep, ij, h) for ij, h in new_pair.items()) - churn_before
-        emptied = sum(1 for j, loser, _ in moves if new_pair[loser, j] == 0)
         found.append(Shift(delta, new_pair, churn, emptied))
     return sorted({j for j, _, _ in moves}), found
 
 
 def split_projects(
-    prep: Prepared,
-    hours: Hours,
-    pair: dict[tuple[int, int], int],
-    new_pair: dict[tuple[int, int], int],
-    projects: list[int],
+    prep: Prepared, hours: Hours, staff: Staff, new_pair: dict[tuple[int, int], int], projects: list[int]
 ) -> Hours | None:
-    """`hours` with `projects` re-split into roles for the pair totals `new_pair` (over `pair`); None if one can't."""
+    """`hours` with `projects` re-split into roles for the pair totals `new_pair` (over `staff`); None if one can't."""
+    changed: Staff = project_staff(new_pair)
     splits = []
     for j in projects:
-        totals = {i: h for i in prep.project_engineers[j] if (h := new_pair.get((i, j), pair.get((i, j), 0)))}
+        totals = {i: h for i, h in (staff.get(j, {}) | changed.get(j, {})).items() if h}
         split = split_roles(prep, j, totals, hours)
         if split is None:
             return None
@@ -235,7 +248,3 @@ def split_roles(prep: Prepared, j: int, totals: dict[int, int], previous: Hours)
     if any(filled[r] < role.minimum for r, role in enumerate(roles)):
         return None
     return split
-
-
-def _churn(prep: Prepared, ij: tuple[int, int], hours: int) -> int:
-    return abs(hours - prep.current.get(ij, 0))
