@@ -93,7 +93,7 @@ START_SHARE = 0.4
 # Levels whose variables a neighbourhood can move (funding and GPUs stay fixed in one, so not levels 1 and 3).
 NEIGHBOURHOOD_LEVELS = ("weighted_hours", "churn_hours", "assignments")
 # Small neighbourhood models run more deterministic units per second than the full model the rate was set for:
-# on the 200-engineer benchmark (seeds 7-9) level 5's steps ran 0.37-0.45 units/s against the 0.15 set, so at 2.0
+# on the 200-engineer benchmark (seeds 7-9) level 5's steps ran 0.37-0.45 units/s against the 0.15 then set, so at 2.0
 # the search stopped with a third of the time limit unused.
 NEIGHBOURHOOD_UNITS_FACTOR = 3.0
 # Up to this many engineers CP-SAT's own search settles the levels, and a neighbourhood would free a third of the
