@@ -67,3 +67,19 @@ def test_a_walk_on_a_generated_plan_keeps_every_rule_and_levels_one_to_four(seed
     assert after.assignments <= before.assignments
     assert walked.hours != plan.hours  # it moved
     assert_plan_valid(prep, walked)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_a_walk_with_churn_to_spare_spends_no_more_than_that(seed: int) -> None:
+    # With slack, pivots that add churn are taken too: the walk must count what each one added, and which projects
+    # each engineer gained, all the way along.
+    prep = prepare(generate(40, 10, 4, seed=seed))
+    start = starting_plan(prep, time.perf_counter() + 5, seed=1).plan
+    assert start is not None
+    plan = cancel_cycles(prep, start, seed=1)
+    before = plan_objective(prep, plan)
+    walked = pivot_walk(prep, plan, before.churn_hours + 40, attempts=3000, rng=random.Random(seed))
+    after = plan_objective(prep, walked)
+    assert before.churn_hours < after.churn_hours <= before.churn_hours + 40
+    assert after.assignments < before.assignments
+    assert_plan_valid(prep, walked)
