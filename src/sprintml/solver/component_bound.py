@@ -4,20 +4,23 @@ A plan's pairs are the edges of a bipartite graph on its working engineers and s
 at least as many edges as nodes minus components. The linear relaxation's bound (about one pair per engineer)
 misses that engineers come in whole capacities. When every engineer is fully used in every plan that holds the
 levels above (the relaxation's most idle time is under an hour), the projects of one component take exactly its
-engineers' capacities, so their hours add up to a multiple of g, the gcd of the capacities. A project whose hours
-are the same in every such plan (the relaxation's least and most agree) and not a multiple of g can never be a
-component alone; the components made only of such projects are disjoint groups whose hours sum to a multiple of
-g, at most M of them. Every other component holds a project of its own from the rest, so with B those projects
+engineers' capacities, so their hours add up to a multiple of g, the gcd of the capacities.
+
+The nodes counted are parts of projects: two roles of a project share a part when some engineer may fill both
+(and so on, role_parts). An engineer then works in one part of a project at most, so the graph on parts has the
+same edges, one per pair, and most projects are one part. A part whose hours are the same in every such plan (the
+relaxation's least and most agree) and not a multiple of g can never be a component alone; the components made
+only of such parts are disjoint groups whose hours sum to a multiple of g, at most M of them. Every other
+component holds a part of its own from the rest, so with B those parts
 
     assignments >= engineers + |B| - M.
 
 Whole-week capacities against demand in arbitrary hours is where this bites: the benchmark's 20-hour multiples
-against roles of 588 or 392 hours lift the 200-engineer bound by a dozen pairs.
-
-Roles as nodes instead of projects do not tighten it: an engineer qualified for two roles of a project joins them
-in one pair, so the bound must allow every merge of a project's roles those engineers make possible. On the
-200-engineer benchmark (seed 7), taking every total of the plan as fixed, the least such bound equalled the
-projects' own under the same assumption: 19 pairs above the engineer count.
+against roles of 588 or 392 hours lift the 200-engineer bound by a dozen pairs. Parts count where no engineer may
+fill two of a project's roles: an infra role held at 156 hours and an ML role at 144 make 300 hours, a multiple of
+20, but neither role is, so the project cannot be a component alone. On the 200-engineer benchmark, counting
+parts instead of projects lifts seed 8's bound from 215 to 216, seed 10's from 211 to 213, seed 13's from 215
+to 219 and seed 15's from 214 to 215 (seeds 7-16; the others are unchanged).
 """
 
 import math
@@ -27,8 +30,10 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from sprintml.solver.lp_bound import LinearRelaxation
-from sprintml.solver.prepared import Plan, Prepared, pair_hours
+from sprintml.solver.prepared import Plan, Prepared
 
+# A project and one part of its roles (role_parts): the nodes the bound counts.
+Part = tuple[int, tuple[int, ...]]
 # Integer hours: an LP optimum this far inside an integer boundary cannot hide a plan beyond it.
 HALF_HOUR = 0.5
 # Enumerating zero-sum groups stops here; past it, every group is only known to hold at least two projects.
@@ -45,13 +50,35 @@ def component_bound(prep: Prepared, relaxation: LinearRelaxation, plan: Plan, de
         g = math.gcd(g, request.engineers[i].capacity_hours)
     if g <= 1 or not _fully_used(prep, relaxation, engineers, deadline):
         return None
-    totals: dict[int, int] = defaultdict(int)
-    for (_, j), h in pair_hours(plan.hours).items():
-        totals[j] += h
-    odd = {j: t for j, t in sorted(totals.items()) if t % g}
+    staffed = sorted({j for _, j, _ in plan.hours})
+    part_of = {(j, r): (j, part) for j in staffed for part in role_parts(prep, j) for r in part}
+    totals: dict[Part, int] = defaultdict(int)
+    for (_, j, r), h in plan.hours.items():
+        totals[part_of[j, r]] += h
+    odd = {part: t for part, t in sorted(totals.items()) if t % g}
     fixed = _fixed_totals(prep, relaxation, odd, deadline)
-    residues = [odd[j] % g for j in fixed]
+    residues = [odd[part] % g for part in fixed]
     return len(engineers) + len(residues) - most_zero_sum_groups(residues, g)
+
+
+def role_parts(prep: Prepared, j: int) -> list[tuple[int, ...]]:
+    """Project `j`'s roles in parts no engineer bridges: two roles share a part when some engineer may fill both
+    (and so on)."""
+    top = list(range(len(prep.request.projects[j].roles)))
+
+    def root(r: int) -> int:
+        while top[r] != r:
+            r = top[r]
+        return r
+
+    for i in prep.project_engineers[j]:
+        first, *rest = prep.pair_roles[i, j]
+        for r in rest:
+            top[root(r)] = root(first)
+    parts: dict[int, list[int]] = defaultdict(list)
+    for r in range(len(top)):
+        parts[root(r)].append(r)
+    return [tuple(roles) for roles in parts.values()]
 
 
 def most_zero_sum_groups(residues: list[int], g: int) -> int:
@@ -83,33 +110,36 @@ def _fully_used(prep: Prepared, relaxation: LinearRelaxation, engineers: list[in
     return most_idle is not None and most_idle < HALF_HOUR
 
 
-def _fixed_totals(prep: Prepared, relaxation: LinearRelaxation, totals: dict[int, int], deadline: float) -> list[int]:
-    """The projects in `totals` whose hours equal their total there in every plan the relaxation holds."""
-    hours_of: dict[int, list[Any]] = defaultdict(list)
-    for (_, j, _), h in relaxation.hours.items():
-        if j in totals:
-            hours_of[j].append(h)
-    demand = {j: sum(r.hours for r in prep.request.projects[j].roles) for j in totals}
-    # Projects at their full demand can only lose hours: one LP for all, dropping those that fell short.
-    full = [j for j, t in totals.items() if t == demand[j]]
+def _fixed_totals(prep: Prepared, relaxation: LinearRelaxation, totals: dict[Part, int], deadline: float) -> list[Part]:
+    """The parts in `totals` whose hours equal their total there in every plan the relaxation holds."""
+    part_of = {(j, r): (j, roles) for j, roles in totals for r in roles}
+    hours_of: dict[Part, list[Any]] = defaultdict(list)
+    for (_, j, r), h in relaxation.hours.items():
+        if (j, r) in part_of:
+            hours_of[part_of[j, r]].append(h)
+    demand = {(j, roles): sum(prep.request.projects[j].roles[r].hours for r in roles) for j, roles in totals}
+    # Parts at their full demand can only lose hours: one LP for all, dropping those that fell short.
+    full = [part for part, t in totals.items() if t == demand[part]]
     while full:
-        least = relaxation.optimum(sum((h for j in full for h in hours_of[j]), start=0.0), False, deadline)
+        least = relaxation.optimum(sum((h for part in full for h in hours_of[part]), start=0.0), False, deadline)
         if least is None:
             full = []
-        elif least >= sum(demand[j] for j in full) - HALF_HOUR:
+        elif least >= sum(demand[part] for part in full) - HALF_HOUR:
             break
         else:
-            short = [j for j in full if sum(h.solution_value() for h in hours_of[j]) < demand[j] - HALF_HOUR]
-            full = [j for j in full if j not in short] if short else []
+            short = [
+                part for part in full if sum(h.solution_value() for h in hours_of[part]) < demand[part] - HALF_HOUR
+            ]
+            full = [part for part in full if part not in short] if short else []
     fixed = list(full)
-    for j, t in totals.items():
-        if t == demand[j]:
+    for part, t in totals.items():
+        if t == demand[part]:
             continue
-        expr = sum(hours_of[j], start=0.0)
+        expr = sum(hours_of[part], start=0.0)
         least = relaxation.optimum(expr, False, deadline)
         most = None if least is None or least < t - HALF_HOUR else relaxation.optimum(expr, True, deadline)
         if most is not None and most <= t + HALF_HOUR:
-            fixed.append(j)
+            fixed.append(part)
     return fixed
 
 
