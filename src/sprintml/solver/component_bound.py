@@ -36,7 +36,7 @@ from sprintml.solver.prepared import Plan, Prepared
 Part = tuple[int, tuple[int, ...]]
 # Integer hours: an LP optimum this far inside an integer boundary cannot hide a plan beyond it.
 HALF_HOUR = 0.5
-# Enumerating zero-sum groups stops here; past it, every group is only known to hold at least two projects.
+# Enumerating zero-sum groups stops here; past it, every group is only known to hold at least two parts.
 MAX_GROUP_SEARCH_NODES = 20_000
 
 
