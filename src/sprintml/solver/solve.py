@@ -21,7 +21,7 @@ Decisions where allocation.md is silent:
   relaxation, levels 4-5; on level 5 also component_bound.py, which counts the engineers whole capacities force
   to split between projects) is `OPTIMAL` without CP-SAT. Above
   `max_model_pairs` (engineer, project, role) triples the full model is not built at all: the start, its cycles
-  cancelled and walked by pivots (pivots.py; on 1,000 engineers 1,313 pairs fell to 1,185), is the plan,
+  cancelled and walked by pivots (pivots.py; on 1,000 engineers 1,313 pairs fell to 1,183), is the plan,
   levels 1-3 carry the relaxation's bounds and levels 4-5 the counting bound 0.
 * Levels 2, 4 and 5 split their time between CP-SAT's own search (which gives the bound) and a seeded
   large-neighbourhood search (lns.py), which ends early once the plan meets the level's bound. On level 5 the
@@ -123,9 +123,11 @@ RELAXED_LEVELS = LEVELS[:3]
 LP_LEVELS = LEVELS[3:]
 # Finding the projects whose funding levels 1-3 force (relaxation.py) stops at this share of level 4's time.
 FORCED_FUNDING_SHARE = 0.2
-# Without the model (1,000 engineers and more) a pivot walk takes at most this share of the time left after the
-# start, drawing this many attempts per second of it divided by the number of engineers: a pivot's forest path
-# and shifts grow with the plan. On 1,000 engineers (seed 7) 100,000 attempts took 13 s and 1,304 pairs to 1,190.
+# Without the model (1,000 engineers and more) a pivot walk draws this many attempts per second of the time limit
+# divided by the number of engineers (a pivot's forest path and shifts grow with the plan), counted from the limit
+# and not from the time the start left so that the same input gives the same plan; the wall clock cuts it at this
+# share of the time left after the start. On 1,000 engineers (seed 7) 100,000 attempts took 13 s and 1,304 pairs to
+# 1,190.
 LARGE_PIVOT_SHARE = 0.5
 LARGE_PIVOTS_PER_SECOND = 2_000_000
 # A small instance has few pairs to draw: past this many draws per pair the walk has seen what it can do.
@@ -244,12 +246,13 @@ def _solve_without_model(
 
 def _pivoted(prep: Prepared, plan: Plan, deadline: float, params: SolverParams) -> Plan:
     """Without the model, what lowers levels 4 and 5 below the start: cycles cancelled, then a walk of pivots
-    (pivots.py) of LARGE_PIVOTS_PER_SECOND attempts per second of the limit left, per engineer, at most
-    LARGE_PIVOTS_PER_PAIR per eligible pair, within LARGE_PIVOT_SHARE of that time."""
+    (pivots.py) of LARGE_PIVOTS_PER_SECOND attempts per second of the time limit, per engineer, at most
+    LARGE_PIVOTS_PER_PAIR per eligible pair, cut at LARGE_PIVOT_SHARE of the time left."""
     plan = cancel_cycles(prep, plan, params.random_seed)
     seconds = deadline - time.perf_counter()
     engineers = max(1, len(prep.eligible_engineers))
-    attempts = min(int(seconds * LARGE_PIVOTS_PER_SECOND / engineers), LARGE_PIVOTS_PER_PAIR * len(prep.pair_roles))
+    per_limit = prep.request.options.time_limit_s * LARGE_PIVOTS_PER_SECOND / engineers
+    attempts = min(int(per_limit), LARGE_PIVOTS_PER_PAIR * len(prep.pair_roles))
     churn = level_value(prep, "churn_hours", plan)
     rng = random.Random(params.random_seed)
     return pivot_walk(prep, plan, churn, attempts, rng, time.perf_counter() + LARGE_PIVOT_SHARE * seconds)
