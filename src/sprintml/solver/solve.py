@@ -43,11 +43,12 @@ Decisions where allocation.md is silent:
 * Determinism: the default is one CP-SAT worker (single-thread search is reproducible) with a fixed seed. The
   levels share `time_limit_s x deterministic_units_per_second` units of CP-SAT's deterministic time (times
   SMALL_MODEL_RATE_FACTOR on small models; what a level leaves unspent flows on, counted in units, not seconds),
-  the neighbourhood draws are seeded, and the flow and relaxation are deterministic; wall-clock limits are only a
-  safety net. The same input and params give the same plan unless the wall clock cuts a step short first (a much
-  slower or loaded machine). `num_workers` > 1 runs CP-SAT's parallel portfolio: stronger, but which of several
-  equal plans comes back then depends on thread timing. CP-SAT's `interleave_search` (deterministic parallel) was
-  tried and was 10-100x slower on these models.
+  the neighbourhood draws are seeded, and the flow and relaxation are deterministic; without the model the pivot
+  walk's attempts are counted from the time limit too. Wall-clock limits are only a safety net. The same input
+  and params give the same plan unless the wall clock cuts a step short first (a much slower or loaded machine).
+  `num_workers` > 1 runs CP-SAT's parallel portfolio: stronger, but which of several equal plans comes back then
+  depends on thread timing. CP-SAT's `interleave_search` (deterministic parallel) was tried and was 10-100x slower
+  on these models.
 * Symmetry: engineers that no constraint or objective term can tell apart (same capacity, skills, focus, current
   hours and eligible roles, not pinned) are ordered by total hours; hints are permuted to respect that order.
 """
