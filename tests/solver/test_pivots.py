@@ -53,12 +53,17 @@ def test_no_pivot_raises_churn_past_the_level_held() -> None:
     assert level_value(prep, "assignments", moved) == 3
 
 
-@pytest.mark.parametrize("seed", [1, 5])
-def test_a_walk_on_a_generated_plan_keeps_every_rule_and_levels_one_to_four(seed: int) -> None:
+def generated_plan(seed: int) -> tuple[Prepared, Plan]:
+    """A generated 40-engineer instance and the solver's start for it, its cycles cancelled."""
     prep = prepare(generate(40, 10, 4, seed=seed))
     start = starting_plan(prep, time.perf_counter() + 5, seed=1).plan
     assert start is not None
-    plan = cancel_cycles(prep, start, seed=1)
+    return prep, cancel_cycles(prep, start, seed=1)
+
+
+@pytest.mark.parametrize("seed", [1, 5])
+def test_a_walk_on_a_generated_plan_keeps_every_rule_and_levels_one_to_four(seed: int) -> None:
+    prep, plan = generated_plan(seed)
     before = plan_objective(prep, plan)
     walked = pivot_walk(prep, plan, before.churn_hours, attempts=3000, rng=random.Random(seed))
     after = plan_objective(prep, walked)
@@ -73,10 +78,7 @@ def test_a_walk_on_a_generated_plan_keeps_every_rule_and_levels_one_to_four(seed
 def test_a_walk_with_churn_to_spare_spends_no_more_than_that(seed: int) -> None:
     # With slack, pivots that add churn are taken too: the walk must count what each one added, and which projects
     # each engineer gained, all the way along.
-    prep = prepare(generate(40, 10, 4, seed=seed))
-    start = starting_plan(prep, time.perf_counter() + 5, seed=1).plan
-    assert start is not None
-    plan = cancel_cycles(prep, start, seed=1)
+    prep, plan = generated_plan(seed)
     before = plan_objective(prep, plan)
     walked = pivot_walk(prep, plan, before.churn_hours + 40, attempts=3000, rng=random.Random(seed))
     after = plan_objective(prep, walked)
