@@ -7,8 +7,7 @@ plan keeps its number of pairs: a pivot, as in the network simplex. When two pai
 pair fewer. A walk of seeded random pivots keeps a pivot when chunks, pins, focus, role demand and the churn held
 at level 4 all allow it. Such a walk moves between plans with as many pairs far faster than CP-SAT's steps: a pivot
 costs a forest path and one small flow per project on its cycle. On level 5's first plan of the 200-engineer
-benchmark, 300,000 attempts took 283 pairs to 236 in 8 s (seed 7), 269 to 236 (seed 10) and 281 to 239 (seed 8);
-CP-SAT steps needed about 25 s for as many.
+benchmark (seed 7), 300,000 attempts took 283 pairs to 235 in 6.6 s; CP-SAT steps needed about 25 s for as many.
 """
 
 import random
