@@ -3,6 +3,7 @@
 import time
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -109,35 +110,29 @@ def test_the_component_bound_never_passes_a_proven_optimum(body: dict[str, Any])
     assert components is None or components <= result.objective.assignments
 
 
-def test_roles_no_engineer_may_both_fill_count_apart(solved: Solved) -> None:
-    # Each project needs exactly 10 h of ML and 10 h of data work, and each 20-hour engineer has one skill: both
-    # projects take 20 h, a whole engineer's worth, yet every engineer must split, so 4 pairs. Counted by project
-    # the bound would be 2; counted by the parts no engineer bridges (each role alone here) it is 4.
-    def exact(skill: str) -> dict[str, Any]:
-        return role(10, skill, min_hours=10)
+def exactly(hours: int, skill: str) -> dict[str, Any]:
+    return role(hours, skill, min_hours=hours)
 
+
+@pytest.mark.parametrize(
+    ("skills", "pairs"),
+    [
+        # Each 20-hour engineer has one skill: both projects take 20 h, a whole engineer's worth, yet every engineer
+        # must split, so 4 pairs. Counted by project the bound would be 2; counted by the parts no engineer bridges
+        # (each role alone here) it is 4.
+        ([{"ml": 3}, {"data": 3}], 4),
+        # Both may do ML and data: each takes one project whole, 2 pairs, and the bound, counting each project as
+        # one part again, must allow it (roles always counted apart would say 4).
+        ([{"ml": 3, "data": 3}, {"ml": 3, "data": 3}], 2),
+    ],
+)
+def test_roles_no_engineer_may_both_fill_count_apart(solved: Solved, skills: list[dict[str, int]], pairs: int) -> None:
+    # Each project needs exactly 10 h of ML and 10 h of data work.
     req = request(
-        [eng("x", 20, skills={"ml": 3}), eng("y", 20, skills={"data": 3})],
-        [proj("a", 1, exact("ml"), exact("data")), proj("b", 1, exact("ml"), exact("data"))],
+        [eng("x", 20, skills=skills[0]), eng("y", 20, skills=skills[1])],
+        [proj(p, 1, exactly(10, "ml"), exactly(10, "data")) for p in ("a", "b")],
     )
     result = solved(req)
     assert result.objective is not None
-    assert result.objective.assignments == 4
-    assert bounds(req, result)[1] == 4
-
-
-def test_an_engineer_who_may_fill_both_roles_joins_them(solved: Solved) -> None:
-    # As above, but both engineers may do ML and data: each takes one project whole, 2 pairs, and the bound,
-    # counting each project as one part again, must allow it.
-    def exact(skill: str) -> dict[str, Any]:
-        return role(10, skill, min_hours=10)
-
-    both = {"ml": 3, "data": 3}
-    req = request(
-        [eng("x", 20, skills=both), eng("y", 20, skills=both)],
-        [proj("a", 1, exact("ml"), exact("data")), proj("b", 1, exact("ml"), exact("data"))],
-    )
-    result = solved(req)
-    assert result.objective is not None
-    assert result.objective.assignments == 2
-    assert bounds(req, result)[1] == 2
+    assert result.objective.assignments == pairs
+    assert bounds(req, result)[1] == pairs
