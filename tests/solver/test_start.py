@@ -20,7 +20,7 @@ from sprintml.solver.objective import level_expressions, level_value, plan_objec
 from sprintml.solver.plan_vars import canonical
 from sprintml.solver.prepared import Plan, Prepared, prepare
 from sprintml.solver.relaxation import forced_funding, solve_relaxation
-from sprintml.solver.solution import LEVELS, MAXIMISED
+from sprintml.solver.solution import LEVELS, MAXIMISED, Objective
 from sprintml.solver.solve import _improve_then_prove, _LevelSearch
 from sprintml.solver.start import starting_plan
 
@@ -140,11 +140,15 @@ def _generated_with_levels_held(held_levels: int, *, cancelled: bool = False) ->
     plan = canonical(prep, start.plan, SolverParams())
     if cancelled:
         plan = cancel_cycles(prep, plan, 1)
-    held = plan_objective(prep, plan)
-    for name in LEVELS[:held_levels]:
+    _hold(model, exprs, plan_objective(prep, plan), LEVELS[:held_levels])
+    return prep, model, v, exprs, plan
+
+
+def _hold(model: Any, exprs: Any, held: Objective, names: tuple[str, ...]) -> None:
+    """Hold the levels `names` at their values in `held`, as the solve holds each level it has settled."""
+    for name in names:
         target = held.value(name) - exprs[name].offset
         model.add(exprs[name].expr >= target if name in MAXIMISED else exprs[name].expr <= target)
-    return prep, model, v, exprs, plan
 
 
 def test_the_neighbourhood_search_improves_a_level_validly_and_stops_at_its_bound() -> None:
@@ -174,10 +178,7 @@ def test_a_level_five_steps_tie_break_never_costs_a_pair() -> None:
     plan = Plan(hours={(0, 0, 0): 40, (1, 1, 0): 20, (2, 1, 0): 20}, funded={0, 1})
     model, v = build_model(prep)
     exprs = level_expressions(prep, v)
-    held = plan_objective(prep, plan)
-    for name in LEVELS[:4]:
-        target = held.value(name) - exprs[name].offset
-        model.add(exprs[name].expr >= target if name in MAXIMISED else exprs[name].expr <= target)
+    _hold(model, exprs, plan_objective(prep, plan), LEVELS[:4])
     model.minimize(exprs["assignments"].expr)
     sub = _Fixed(model, v, prep, plan)
     rng = random.Random(1)
