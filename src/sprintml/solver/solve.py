@@ -127,7 +127,7 @@ FORCED_FUNDING_SHARE = 0.2
 # Without the model (1,000 engineers and more) a pivot walk draws this many attempts per second of the time limit
 # divided by the number of engineers (a pivot's forest path and shifts grow with the plan), counted from the limit
 # and not from the time the start left so that the same input gives the same plan; the wall clock cuts it at this
-# share of the time left after the start. On 1,000 engineers (seed 7) 100,000 attempts took 9.2 s and 1,304 pairs to
+# share of the time left after the start. On 1,000 engineers (seed 7) 100,000 attempts took 8.1 s and 1,304 pairs to
 # 1,190.
 LARGE_PIVOT_SHARE = 0.5
 LARGE_PIVOTS_PER_SECOND = 2_000_000
