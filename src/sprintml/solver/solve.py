@@ -11,9 +11,9 @@ Decisions where allocation.md is silent:
   can never use (excluded, unqualified): those add a constant.
 * A project with no roles and no GPU need is funded for free (it only adds its priority).
 * `unmet` lists every role or GPU need given less than requested (`hours`/`count`), for funded projects too.
-* The time limit (`options.time_limit_s`, at most 300 s) bounds the search over all five levels, the starting plan
-  included (at most 40% of it); input checks and the explanations (one small model per unfunded project, at most
-  1 s each) come on top.
+* The time limit (`options.time_limit_s`, at most 300 s) bounds the input checks and the search over all five
+  levels, the starting plan included (at most 40% of it); the explanations (one small model per unfunded project,
+  at most 1 s each) come on top.
 * The start (start.py) is the best of greedy and a relaxation's funded projects staffed by min-cost flow, with
   and without a bonus for keeping engineers' `current` hours (without the model nothing lowers churn after the
   start: on 1,000 engineers it fell from 86976 to 78166 h, on 3,000 from 264996 to 237126 h); a
@@ -83,9 +83,8 @@ from sprintml.solver.version import SOLVER_VERSION
 
 # Share of the deterministic units left that each level may use; what a level leaves unused flows to the next ones.
 # Level 5 searches with what level 4 leaves, and level 4 gains little from more: on the 200-engineer benchmark
-# (seeds 7-22) level 4 at 0.3 instead of 0.6 (with 0.18 units a second instead of 0.15) ended within 1% of its bound
-# on 13 of 16 seeds and within 3.1% on all, while level 5 fell by 52 pairs in all (2,290 -> 2,260 on seeds 7-16,
-# 1,401 -> 1,379 on seeds 17-22); the runs ended in 19-25 s of their 30.
+# (seeds 7-22) level 4 at 0.3 instead of 0.6 ended within 1% of its bound on 13 of 16 seeds and within 3.3% on all
+# (seed 18), while level 5 fell by 47 pairs in all (3,691 -> 3,644).
 LEVEL_SHARES = (0.5, 0.5, 0.4, 0.3, 1.0)
 # Share of the wall time left after which a level is cut: only a guard, so well above what its units take. Level
 # 4's steps and proofs run slower per unit than the rate (seed 16: 1.6 units in 7 s), and at 0.3 of the time left
@@ -166,7 +165,7 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
     prep = prepare(request)
     params = _small_model_params(prep, params or SolverParams())
     limit = request.options.time_limit_s
-    deadline = time.perf_counter() + limit
+    deadline = started + limit
     start = Start(plan=None, funded_bound=None)
     if params.greedy_hint:
         start = starting_plan(prep, time.perf_counter() + START_SHARE * limit, params.random_seed)
@@ -193,9 +192,11 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
             # The plan meets a proven bound: nothing for CP-SAT to do on this level.
             found, level = None, _Level(relaxed, relaxed, "OPTIMAL", time.perf_counter() - t0)
         else:
+            # The search's wall time is what the bound left of the level's: it ends where the level would have.
             budget = max(MIN_LEVEL_SECONDS, budget - (time.perf_counter() - t0))
             search = _LevelSearch(model, v, prep, name, exprs[name], params)
-            found, level, neighbourhood_units = _search_level(search, plan, (budget, units), t0 + budget, relaxed)
+            deadline_of_level = time.perf_counter() + budget
+            found, level, neighbourhood_units = _search_level(search, plan, (budget, units), deadline_of_level, relaxed)
             level.seconds = time.perf_counter() - t0
             units_left -= level.units + neighbourhood_units
         if found is None and plan is None:
