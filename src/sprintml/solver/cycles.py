@@ -223,15 +223,17 @@ def split_projects(
 def split_roles(prep: Prepared, j: int, totals: dict[int, int], previous: Hours) -> Hours | None:
     """Hours per (engineer, role) on project `j` giving each engineer exactly `totals[engineer]`, every role
     between its minimum and its hours, each engineer only in roles they may fill; None if there is no such split.
-
-    A min-cost flow: engineers supply their totals, roles take them, a role's first `min_hours` earn a reward that
-    outweighs everything so minimums are met whenever they can be, and staying in a role the engineer already had
-    in `previous` is cheaper than moving.
-    """
-    roles = prep.request.projects[j].roles
-    if len(roles) == 1:
-        # One role takes every engineer's hours if its bounds allow the sum.
+    One role takes every engineer's hours if its bounds allow the sum; more need a flow (_flow_split)."""
+    if len(prep.request.projects[j].roles) == 1:
         return {(i, j, 0): h for i, h in totals.items()} if _may_split(prep, j, totals) else None
+    return _flow_split(prep, j, totals, previous)
+
+
+def _flow_split(prep: Prepared, j: int, totals: dict[int, int], previous: Hours) -> Hours | None:
+    """split_roles by a min-cost flow: engineers supply their totals, roles take them, a role's first `min_hours`
+    earn a reward that outweighs everything so minimums are met whenever they can be, and staying in a role the
+    engineer already had in `previous` is cheaper than moving."""
+    roles = prep.request.projects[j].roles
     engineers = sorted(totals)
     flow = min_cost_flow.SimpleMinCostFlow()
     sink = len(engineers) + len(roles)
