@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import assert_plan_valid, eng, proj, request, role
-from sprintml.solver.cycles import _flow_split, _may_split, cancel_cycles, cycle_paths, split_roles
+from sprintml.solver.cycles import _may_split, cancel_cycles, cycle_paths, split_roles
 from sprintml.solver.flow import staff
 from sprintml.solver.greedy import greedy_plan
 from sprintml.solver.objective import plan_objective
@@ -118,16 +118,13 @@ def test_the_cheap_role_check_agrees_with_the_flow(
     roles: list[tuple[int, int]], engineers: list[tuple[set[str], int]]
 ) -> None:
     # What lets a pivot walk skip most flows: whenever the check says a project's roles cannot take the engineers'
-    # hours, the flow finds no split either, and whenever it says they can, the flow finds one. A one-role project
-    # is split without the flow, as the flow would.
+    # hours, the flow finds no split either, and whenever it says they can, the flow finds one.
     project = proj("p1", 1, *(role(h, SKILLS[r], min_hours=min(m, h)) for r, (h, m) in enumerate(roles)))
     prep = prepare(
         request([eng(f"e{n}", 60, skills=dict.fromkeys(s, 3)) for n, (s, _) in enumerate(engineers)], [project])
     )
     totals = {i: h for i, (_, h) in enumerate(engineers) if (i, 0) in prep.pair_roles}
-    flow = _flow_split(prep, 0, totals, previous={})
-    assert _may_split(prep, 0, totals) == (flow is not None)
-    assert split_roles(prep, 0, totals, previous={}) == flow
+    assert _may_split(prep, 0, totals) == (split_roles(prep, 0, totals, previous={}) is not None)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -223,16 +223,11 @@ def split_projects(
 def split_roles(prep: Prepared, j: int, totals: dict[int, int], previous: Hours) -> Hours | None:
     """Hours per (engineer, role) on project `j` giving each engineer exactly `totals[engineer]`, every role
     between its minimum and its hours, each engineer only in roles they may fill; None if there is no such split.
-    One role takes every engineer's hours if its bounds allow the sum; more need a flow (_flow_split)."""
-    if len(prep.request.projects[j].roles) == 1:
-        return {(i, j, 0): h for i, h in totals.items()} if _may_split(prep, j, totals) else None
-    return _flow_split(prep, j, totals, previous)
 
-
-def _flow_split(prep: Prepared, j: int, totals: dict[int, int], previous: Hours) -> Hours | None:
-    """split_roles by a min-cost flow: engineers supply their totals, roles take them, a role's first `min_hours`
-    earn a reward that outweighs everything so minimums are met whenever they can be, and staying in a role the
-    engineer already had in `previous` is cheaper than moving."""
+    A min-cost flow: engineers supply their totals, roles take them, a role's first `min_hours` earn a reward that
+    outweighs everything so minimums are met whenever they can be, and staying in a role the engineer already had
+    in `previous` is cheaper than moving.
+    """
     roles = prep.request.projects[j].roles
     engineers = sorted(totals)
     flow = min_cost_flow.SimpleMinCostFlow()
@@ -272,7 +267,7 @@ def _may_split(prep: Prepared, j: int, totals: dict[int, int]) -> bool:
         return True
     by_roles: dict[int, int] = {}  # engineers' hours by the set of roles they may fill, as a bit mask
     for i, h in totals.items():
-        mask = _role_mask(prep.pair_roles[i, j])
+        mask = sum(1 << r for r in prep.pair_roles[i, j])
         by_roles[mask] = by_roles.get(mask, 0) + h
     roles = tuple((role.hours, role.minimum) for role in prep.request.projects[j].roles)
     for subset, most, least in _role_subsets(roles):
@@ -285,11 +280,6 @@ def _may_split(prep: Prepared, j: int, totals: dict[int, int]) -> bool:
         if only > most or reach < least:
             return False
     return True
-
-
-@lru_cache(maxsize=4096)
-def _role_mask(roles: tuple[int, ...]) -> int:
-    return sum(1 << r for r in roles)
 
 
 @lru_cache(maxsize=4096)
