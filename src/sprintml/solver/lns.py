@@ -45,11 +45,12 @@ TARGETED_SHARE = 0.5
 TIE_BREAK_WEIGHTS = 10
 # On level 5 pivot walks (pivots.py) take this share of the neighbourhoods' units, in runs of PIVOT_ATTEMPTS
 # attempts between CP-SAT steps, which make the moves of several engineers at once that no pivot can. A walk has no
-# deterministic time of its own: PIVOT_ATTEMPTS_PER_UNIT attempts count as one unit, less than the wall time a unit
-# of steps takes (the walks ran 35,000-40,000 attempts a second on the 200-engineer benchmark, the steps about 0.4
-# units). Measured on m seeds 7-12 at 30 s (0.15 units a second, level 4 at 0.6 of the units): 239/249/228/244/
-# 241/241 pairs with steps alone, 226/231/220/230/224/228 with walks (bounds 214/215/214/211/212/216). Shares of
-# 0.75 and 90,000 attempts a unit, or 20% more units for the whole solve, moved those by a pair or two either way.
+# deterministic time of its own: PIVOT_ATTEMPTS_PER_UNIT attempts count as one unit, about the wall time a unit of
+# steps takes (on the 200-engineer benchmark, on the slower box: 60,000 attempts in 2.2 s; a 12-engineer step 0.095
+# s for its 0.036 units and STEP_OVERHEAD, about 2.1 s a unit). Measured on m seeds 7-12 at 30 s (0.15 units a
+# second, level 4 at 0.6 of the units): 239/249/228/244/241/241 pairs with steps alone, 226/231/220/230/224/228
+# with walks (bounds 214/215/214/211/212/216). Shares of 0.75 and 90,000 attempts a unit, or 20% more units for the
+# whole solve, moved those by a pair or two either way.
 PIVOT_SHARE = 0.6
 PIVOT_ATTEMPTS = 20_000
 PIVOT_ATTEMPTS_PER_UNIT = 60_000
