@@ -8,7 +8,8 @@ pair fewer. A walk of seeded random pivots keeps a pivot when chunks, pins, focu
 at level 4 all allow it. Such a walk moves between plans with as many pairs far faster than CP-SAT's steps: a pivot
 costs a forest path, a check of the roles' bounds on its cycle's projects and, where those allow it, one small flow
 per project. On level 5's first plan of the 200-engineer benchmark (seed 7), its cycles cancelled, 300,000
-attempts took 283 pairs to 236 in 6.7 s; CP-SAT steps needed about 25 s for as many.
+attempts took 283 pairs to 236 in 6.7 s; CP-SAT steps alone had needed about 25 s for as many (measured when
+the walks came, on a faster box).
 """
 
 import random
