@@ -1,10 +1,12 @@
-"""The real app on the real database, with one bearer token per role."""
+"""The real app on the real database, with one bearer token per role, and a clock a test can freeze."""
 
+import datetime as dt
 import socket
 import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import ClassVar
 
 import pytest
 import uvicorn
@@ -12,7 +14,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from sprintml.accounts import ROLES, TokenStore
-from sprintml.api import create_app
+from sprintml.api import create_app, reads, writes
 from sprintml.config import Settings
 from sprintml.eventstore import PostgresEventStore
 
@@ -58,6 +60,28 @@ def served_url(database_url: str) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
+
+
+class FrozenDatetime(dt.datetime):
+    """`datetime` whose `now()` is whatever the test last set."""
+
+    current: ClassVar[dt.datetime]
+
+    @classmethod
+    def now(cls, tz: dt.tzinfo | None = None) -> "FrozenDatetime":
+        return cls.current  # type: ignore[return-value]
+
+
+class Clock:
+    def set(self, when: str) -> None:
+        FrozenDatetime.current = dt.datetime.fromisoformat(when).replace(tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    monkeypatch.setattr(writes, "datetime", FrozenDatetime)
+    monkeypatch.setattr(reads, "datetime", FrozenDatetime)
+    return Clock()
 
 
 def unique_id(prefix: str = "t") -> str:

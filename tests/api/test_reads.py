@@ -5,40 +5,17 @@ figure below is worked out by hand from the calendar of late 2026: 30 Nov and 7 
 """
 
 import base64
-import datetime as dt
-from typing import Any, ClassVar
+from typing import Any
 
 import msgspec
 import pytest
 
-from sprintml.api import reads, writes
+from sprintml.api import reads
 from sprintml.eventstore import PostgresEventStore
-from tests.api.conftest import Client, unique_id
+from tests.api.conftest import Client, Clock, unique_id
 from tests.api.test_errors import assert_problem
 
 Auth = dict[str, dict[str, str]]
-
-
-class FrozenDatetime(dt.datetime):
-    """`datetime` whose `now()` is whatever the test last set."""
-
-    current: ClassVar[dt.datetime]
-
-    @classmethod
-    def now(cls, tz: dt.tzinfo | None = None) -> "FrozenDatetime":
-        return cls.current  # type: ignore[return-value]
-
-
-class Clock:
-    def set(self, when: str) -> None:
-        FrozenDatetime.current = dt.datetime.fromisoformat(when).replace(tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    monkeypatch.setattr(writes, "datetime", FrozenDatetime)
-    monkeypatch.setattr(reads, "datetime", FrozenDatetime)
-    return Clock()
 
 
 async def post(client: Client, path: str, body: Any, headers: dict[str, str], status: int = 201) -> dict[str, Any]:

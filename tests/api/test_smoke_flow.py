@@ -1,9 +1,13 @@
 """A whole sprint through the API alone, as a scrum master runs it."""
 
-from tests.api.conftest import Client, unique_id
+from tests.api.conftest import Client, Clock, unique_id
 
 
-async def test_a_scrum_master_runs_a_whole_sprint(client: Client, auth: dict[str, dict[str, str]]) -> None:
+async def test_a_scrum_master_runs_a_whole_sprint(
+    client: Client, auth: dict[str, dict[str, str]], clock: Clock
+) -> None:
+    # The team is set up the week before the sprint: members who join during a sprint count from that day on.
+    clock.set("2026-11-25T09:00")
     sm, member = auth["scrum_master"], auth["member"]
     team = unique_id("team")
     r = await client.post("/teams", json={"id": team, "name": "Platform"}, headers=sm)
