@@ -62,7 +62,10 @@ def test_without_the_full_model_level_one_is_proven_on_a_generated_instance() ->
     result = solve(req, SolverParams(max_model_pairs=0))
     assert validate(req, result) == []
     assert result.levels[0].status == "OPTIMAL"
-    assert [lv.bound for lv in result.levels[3:]] == [0, 0]
+    # Levels 4 and 5 carry counting bounds (counting_bound.py), below the plan's values but far above zero.
+    churn, pairs = result.levels[3:]
+    assert 0.9 * churn.value <= churn.bound <= churn.value
+    assert len({a.engineer for a in result.assignments}) >= pairs.bound > 0
 
 
 def test_without_the_full_model_pivots_take_pairs_off_the_start() -> None:

@@ -10,6 +10,7 @@ Its funding is integer where a linear relaxation's is not, so it also tells whic
 (forced_funding), which the solve then fixes in the full model and its LP.
 """
 
+import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -49,6 +50,20 @@ def solve_relaxation(
     )
 
 
+def least_hours(prep: Prepared, held: dict[str, int], budget: float, seed: int) -> int | None:
+    """The fewest hours, summed over every engineer, that a plan keeping the `held` levels 1-3 can work (a bound:
+    every plan's role hours are a solution); None if CP-SAT found no solution within `budget` seconds."""
+    model, _, exprs = _build(prep, held, 0.0)
+    model.minimize(exprs["hours"])
+    solver = _solver(budget, seed)
+    status = solver.solve(model)
+    if status == cp_model.OPTIMAL:
+        return int(solver.objective_value)
+    if status == cp_model.FEASIBLE:
+        return math.ceil(solver.best_objective_bound - 1e-6)
+    return None
+
+
 def forced_funding(prep: Prepared, held: dict[str, int], deadline: float, seed: int) -> dict[int, bool]:
     """Projects funded (True) or unfunded (False) in every plan that keeps the `held` levels 1-3: the relaxation's
     backbone. Each solve asks for a solution that flips at least one project not yet seen both ways; a flip rules
@@ -80,7 +95,8 @@ def forced_funding(prep: Prepared, held: dict[str, int], deadline: float, seed: 
 def _build(
     prep: Prepared, held: dict[str, int], slack: float
 ) -> tuple[cp_model.CpModel, list[cp_model.IntVar], dict[str, cp_model.LinearExprT]]:
-    """The relaxation's model with the `held` levels as constraints, its funding variables and levels 1-3."""
+    """The relaxation's model with the `held` levels as constraints, its funding variables, and levels 1-3 and the
+    total hours as expressions."""
     model = cp_model.CpModel()
     request = prep.request
     projects = request.projects
@@ -103,6 +119,7 @@ def _build(
         for t, f in zip(key, flows, strict=True):
             into_type[t].append(f)
     role_hours: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+    all_role_hours: list[cp_model.IntVar] = []
     weighted_hours = []
     for j, p in enumerate(projects):
         for r, role in enumerate(p.roles):
@@ -111,6 +128,7 @@ def _build(
             model.add(y <= role.hours * funded[j])
             if role.hours > 0:
                 role_hours[types.index((role.skill, role.min_level))].append(y)
+            all_role_hours.append(y)
             weighted_hours.append(p.priority * y)
     for t in range(len(types)):
         model.add(sum(role_hours[t]) <= sum(into_type[t], cp_model.LinearExpr.constant(0)))
@@ -119,6 +137,7 @@ def _build(
         "funded_priority": sum(p.priority * funded[j] for j, p in enumerate(projects)),
         "weighted_hours": sum(weighted_hours),
         "weighted_gpus": weighted_gpus,
+        "hours": cp_model.LinearExpr.sum(all_role_hours),
     }
     for name, value in held.items():
         model.add(exprs[name] >= value)

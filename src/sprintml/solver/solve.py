@@ -22,7 +22,9 @@ Decisions where allocation.md is silent:
   to split between projects) is `OPTIMAL` without CP-SAT. Above
   `max_model_pairs` (engineer, project, role) triples the full model is not built at all: the start, its cycles
   cancelled and walked by pivots (pivots.py; on 1,000 engineers 1,313 pairs fell to 1,183), is the plan,
-  levels 1-3 carry the relaxation's bounds and levels 4-5 the counting bound 0.
+  levels 1-3 carry the relaxation's bounds and levels 4-5 bounds by counting (counting_bound.py: the fewest hours
+  a plan holding levels 1-3 can work against the most current hours it can keep, and the fewest engineers who can
+  work those hours).
 * Levels 2, 4 and 5 split their time between CP-SAT's own search (which gives the bound) and a seeded
   large-neighbourhood search (lns.py), which ends early once the plan meets the level's bound. On level 5 the
   neighbourhood search also takes steps that keep the level (plateau moves, ties broken at random), walks the
@@ -62,6 +64,7 @@ import msgspec
 from ortools.sat.python import cp_model
 
 from sprintml.solver.component_bound import component_bound
+from sprintml.solver.counting_bound import assignments_floor, churn_floor
 from sprintml.solver.cycles import cancel_cycles
 from sprintml.solver.errors import AllocationProblem, UnsatisfiableAllocation
 from sprintml.solver.flow import best_gpus
@@ -74,7 +77,7 @@ from sprintml.solver.params import SolverParams
 from sprintml.solver.pivots import pivot_walk
 from sprintml.solver.plan_vars import add_hints, canonical, extract
 from sprintml.solver.prepared import Plan, Prepared, prepare
-from sprintml.solver.relaxation import forced_funding, solve_relaxation
+from sprintml.solver.relaxation import forced_funding, least_hours, solve_relaxation
 from sprintml.solver.result import plan_to_result
 from sprintml.solver.solution import LEVELS, MAXIMISED, AllocationResult, LevelReport, LevelStatus
 from sprintml.solver.start import Start, starting_plan
@@ -231,11 +234,19 @@ def _solve_without_model(
         return plan_to_result(prep, None, [], started, SOLVER_VERSION)
     plan = _pivoted(prep, start.plan, deadline, params)
     levels: list[_Level] = []
+    least: int | None = None  # the fewest hours a plan holding levels 1-3 works (counting_bound.py)
     for n, name in enumerate(LEVELS):
         t0 = time.perf_counter()
-        budget = max(MIN_LEVEL_SECONDS, (deadline - t0) / (len(RELAXED_LEVELS) - n)) if n < 3 else 0.0
+        # Levels 1-3 and the least hours (one solve for levels 4 and 5) share the time left.
+        budget = max(MIN_LEVEL_SECONDS, (deadline - t0) / (len(RELAXED_LEVELS) + 1 - min(n, len(RELAXED_LEVELS))))
         value = level_value(prep, name, plan)
-        relaxed = _relaxed_bound(prep, name, plan, levels, start, budget, params)
+        if name in RELAXED_LEVELS:
+            relaxed = _relaxed_bound(prep, name, plan, levels, start, budget, params)
+        else:
+            if least is None:
+                held = {above: level_value(prep, above, plan) for above in RELAXED_LEVELS}
+                least = least_hours(prep, held, budget, params.random_seed)
+            relaxed = None if least is None else _counting_bound(prep, name, least)
         bound = _bound(prep, name, math.nan if relaxed is None else relaxed, value)
         status: LevelStatus = "OPTIMAL" if bound == value else "FEASIBLE"
         levels.append(_Level(value, bound, status, time.perf_counter() - t0))
@@ -244,6 +255,11 @@ def _solve_without_model(
         for name, lv in zip(LEVELS, levels, strict=True)
     ]
     return plan_to_result(prep, plan, reports, started, SOLVER_VERSION)
+
+
+def _counting_bound(prep: Prepared, name: str, least: int) -> int:
+    """Level 4's or 5's bound by counting (counting_bound.py) over plans that work at least `least` hours."""
+    return churn_floor(prep, least) if name == "churn_hours" else assignments_floor(prep, least)
 
 
 def _pivoted(prep: Prepared, plan: Plan, deadline: float, params: SolverParams) -> Plan:
