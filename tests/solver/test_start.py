@@ -21,7 +21,7 @@ from sprintml.solver.plan_vars import canonical
 from sprintml.solver.prepared import Plan, Prepared, prepare
 from sprintml.solver.relaxation import forced_funding, solve_relaxation
 from sprintml.solver.solution import LEVELS, MAXIMISED, Objective
-from sprintml.solver.solve import _improve_then_prove, _LevelSearch
+from sprintml.solver.solve import _full_capacity, _improve_then_prove, _LevelSearch
 from sprintml.solver.start import starting_plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -213,3 +213,34 @@ def test_level_four_is_improved_by_neighbourhoods_then_bounded_by_cp_sat() -> No
     assert level.bound <= got.churn_hours
     assert all(got.value(name) >= held.value(name) for name in LEVELS[:3])
     assert_plan_valid(prep, found)
+
+
+def test_a_step_that_keeps_totals_only_moves_hours_between_projects() -> None:
+    # e0 idles 10 of its 40 hours and project a could take them: a freed e0 fills up unless its total is kept.
+    # (e1's skill level tells the two apart, so no symmetry breaking orders their totals.)
+    prep = prepare(
+        request(
+            [eng("e0", 40), eng("e1", 40, skills={"ml": 4})],
+            [proj("a", 1, role(40, min_hours=0)), proj("b", 1, role(40))],
+        )
+    )
+    plan = Plan(hours={(0, 0, 0): 30, (1, 1, 0): 40}, funded={0, 1})
+    model, v = build_model(prep)
+    sub = _Fixed(model, v, prep, plan)
+    for totals, most in ((plan, 30), (None, 40)):  # kept, then free again once fixed back
+        sub.free([0, 1], totals=totals)
+        sub.model.maximize(sum(v.h[0, j, 0] for j in (0, 1)))
+        solver = cp_model.CpSolver()
+        assert solver.solve(sub.model) == cp_model.OPTIMAL
+        found = sub.plan_from(solver, plan)
+        assert sum(h for (i, _, _), h in found.hours.items() if i == 0) == most
+        sub.fix(plan)
+
+
+@pytest.mark.parametrize(("demand", "full"), [(100, True), (60, False)])
+def test_full_capacity_is_claimed_only_where_levels_1_to_3_force_it(demand: int, full: bool) -> None:
+    # Two engineers of 40 h: a project of 100 h takes all 80 in every plan at level 2's best, one of 60 h only 60.
+    prep = prepare(request([eng("e0", 40), eng("e1", 40)], [proj("a", 1, role(demand, min_hours=0))]))
+    worked = min(demand, 80)
+    plan = Plan(hours={(0, 0, 0): 40, (1, 0, 0): worked - 40}, funded={0})
+    assert _full_capacity(prep, plan, time.perf_counter() + 5, SolverParams()) is full

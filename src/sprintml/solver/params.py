@@ -13,8 +13,9 @@ class SolverParams(msgspec.Struct, frozen=True, kw_only=True):
     # 200-engineer benchmark in 18-25 s of its 30, on another seed 7 needed 30.1 s for its units at 0.18 and the
     # clock cut level 5 short (227 or 226 pairs from run to run); 0.15 ends seeds 7-22 there in 19-28 s with two
     # solves side by side, every one on its units (same plans whether run alone or beside another), and 0.16 let
-    # the clock cut two of them. At 0.1 it left a third of the limit unused and level 2 of seed 8 unproven, and at
-    # 0.2 level 2 of seed 10 lost its proof.
+    # the clock cut two of them. Since level 5's steps keep totals (lns.py), seeds 7-38 end there in 19-30 s two
+    # side by side (the slowest, seeds 13 and 26, give the same plans alone in 24 s). At 0.1 it left a third of the
+    # limit unused and level 2 of seed 8 unproven, and at 0.2 level 2 of seed 10 lost its proof.
     deterministic_units_per_second: Annotated[float, msgspec.Meta(gt=0)] = 0.15
     # Level 2 adds the cuts that prove level 1 on mid-size instances with a single worker.
     linearization_level: Annotated[int, msgspec.Meta(ge=0, le=2)] = 2

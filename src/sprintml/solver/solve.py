@@ -151,7 +151,8 @@ class _Level:
 @dataclass(frozen=True, slots=True)
 class _LevelSearch:
     """One level's search: the model (with the levels above held), its variables, the instance, the level's name
-    and expression, and the parameters; what every part of the search on that level shares."""
+    and expression, the parameters, and whether every plan holding levels 1-3 works every engineer's whole
+    capacity (_full_capacity); what every part of the search on that level shares."""
 
     model: cp_model.CpModel
     v: Variables
@@ -159,6 +160,7 @@ class _LevelSearch:
     name: str
     level: LevelExpr
     params: SolverParams
+    full_capacity: bool = False
 
 
 def solve(request: AllocationRequest, params: SolverParams | None = None) -> AllocationResult:
@@ -180,6 +182,7 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
     plan = canonical(prep, start.plan, params) if start.plan is not None else None
     levels: list[_Level] = []
     funding: dict[int, bool] = {}  # projects every plan holding levels 1-3 funds or leaves out, once they are held
+    full_capacity = False  # every plan holding levels 1-3 works every engineer's whole capacity, once they are held
     # Deterministic time is what budgets the levels (wall time only guards); a level's unspent units flow on.
     units_left = limit * params.deterministic_units_per_second
     for n, name in enumerate(LEVELS):
@@ -190,6 +193,7 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
         t0 = time.perf_counter()
         if name == LP_LEVELS[0] and plan is not None:
             funding = _fix_forced_funding(model, v, prep, plan, t0 + FORCED_FUNDING_SHARE * budget, params)
+            full_capacity = _full_capacity(prep, plan, t0 + FORCED_FUNDING_SHARE * budget, params)
         relaxed = _relaxed_bound(prep, name, plan, levels, start, budget, params, funding)
         if plan is not None and relaxed is not None and level_value(prep, name, plan) == relaxed:
             # The plan meets a proven bound: nothing for CP-SAT to do on this level.
@@ -197,7 +201,7 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
         else:
             # The search's wall time is what the bound left of the level's: it ends where the level would have.
             budget = max(MIN_LEVEL_SECONDS, budget - (time.perf_counter() - t0))
-            search = _LevelSearch(model, v, prep, name, exprs[name], params)
+            search = _LevelSearch(model, v, prep, name, exprs[name], params, full_capacity)
             deadline_of_level = time.perf_counter() + budget
             found, level, neighbourhood_units = _search_level(search, plan, (budget, units), deadline_of_level, relaxed)
             level.seconds = time.perf_counter() - t0
@@ -328,6 +332,16 @@ def _fix_forced_funding(
     return funding
 
 
+def _full_capacity(prep: Prepared, plan: Plan, deadline: float, params: SolverParams) -> bool:
+    """Whether the relaxation proves that every plan holding the plan's levels 1-3 works every eligible engineer's
+    whole capacity: then the least hours such a plan works (relaxation.least_hours) are all there are."""
+    held = {name: level_value(prep, name, plan) for name in RELAXED_LEVELS}
+    budget = max(MIN_LEVEL_SECONDS, deadline - time.perf_counter())
+    least = least_hours(prep, held, budget, params.random_seed)
+    everyone = sum(prep.request.engineers[i].capacity_hours for i in prep.eligible_engineers)
+    return least is not None and least >= everyone
+
+
 def _small_model_params(prep: Prepared, params: SolverParams) -> SolverParams:
     """On SMALL_MODEL_ENGINEERS or fewer, CP-SAT alone with the time its faster units allow."""
     if len(prep.eligible_engineers) > SMALL_MODEL_ENGINEERS:
@@ -378,7 +392,18 @@ def _search_level(
         return found, report, 0.0
     # The model's objective is still this level's; what CP-SAT's own search left, neighbourhoods may take.
     left = max(0.0, units - report.units) * NEIGHBOURHOOD_UNITS_FACTOR
-    best, spent = improve(search.model, search.v, prep, name, best, left, deadline, params.random_seed, report.bound)
+    best, spent = improve(
+        search.model,
+        search.v,
+        prep,
+        name,
+        best,
+        left,
+        deadline,
+        params.random_seed,
+        report.bound,
+        keep_totals=search.full_capacity,
+    )
     if level_value(prep, name, best) == report.bound:
         report.status = "OPTIMAL"
     elif report.status == "UNKNOWN":
