@@ -69,7 +69,7 @@ from sprintml.solver.cycles import cancel_cycles
 from sprintml.solver.errors import AllocationProblem, UnsatisfiableAllocation
 from sprintml.solver.flow import best_gpus
 from sprintml.solver.instance import AllocationRequest
-from sprintml.solver.lns import NEIGHBOURHOOD_ENGINEERS, improve
+from sprintml.solver.lns import NEIGHBOURHOOD_ENGINEERS, PLATEAU_LEVEL, improve
 from sprintml.solver.lp_bound import linear_relaxation
 from sprintml.solver.model import Variables, build_model
 from sprintml.solver.objective import LevelExpr, level_expressions, level_value
@@ -193,7 +193,9 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
         t0 = time.perf_counter()
         if name == LP_LEVELS[0] and plan is not None:
             funding = _fix_forced_funding(model, v, prep, plan, t0 + FORCED_FUNDING_SHARE * budget, params)
-            full_capacity = _full_capacity(prep, plan, t0 + FORCED_FUNDING_SHARE * budget, params)
+            # Only the neighbourhoods use it (small models have none, and their 5 s are tight).
+            if _neighbourhood_share(PLATEAU_LEVEL, params) > 0:
+                full_capacity = _full_capacity(prep, plan, t0 + FORCED_FUNDING_SHARE * budget, params)
         relaxed = _relaxed_bound(prep, name, plan, levels, start, budget, params, funding)
         if plan is not None and relaxed is not None and level_value(prep, name, plan) == relaxed:
             # The plan meets a proven bound: nothing for CP-SAT to do on this level.
