@@ -75,9 +75,9 @@ def improve(
     level's objective and the levels held above it. The search ends early once the plan meets `bound`. With
     `keep_totals` (every plan holding the levels above works every engineer's whole capacity), level 5's steps keep
     each freed engineer's total hours: they only move hours between projects, as the walks do, and a step solves
-    faster (on one 200-engineer instance 116 steps in 7.1 s against 86 in 7.9 s, for the same units). On the
-    200-engineer benchmark, seeds 7-38, level 5 came to 7,317 pairs against 7,334, with 11 seeds within 5% of their
-    bounds against 7 (seed 7: 225 against 226)."""
+    faster (seed 16 of the 200-engineer benchmark: 116 steps in 7.1 s against 86 in 7.9 s, within the same
+    budget). On that benchmark, seeds 7-38, level 5 came to 7,317 pairs against 7,334, with 11 seeds within 5% of
+    their bounds against 7 (seed 7: 225 against 226)."""
     rng = random.Random(seed)
     spent = 0.0
     projects = [j for j in range(prep.n_projects) if prep.project_engineers[j]]

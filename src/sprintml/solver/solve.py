@@ -244,7 +244,7 @@ def _solve_without_model(
     for n, name in enumerate(LEVELS):
         t0 = time.perf_counter()
         # Levels 1-3 and the least hours (one solve for levels 4 and 5) share the time left.
-        budget = max(MIN_LEVEL_SECONDS, (deadline - t0) / (len(RELAXED_LEVELS) + 1 - min(n, len(RELAXED_LEVELS))))
+        budget = max(MIN_LEVEL_SECONDS, (deadline - t0) / max(1, len(RELAXED_LEVELS) + 1 - n))
         value = level_value(prep, name, plan)
         if name in RELAXED_LEVELS:
             relaxed = _relaxed_bound(prep, name, plan, levels, start, budget, params)
