@@ -215,26 +215,25 @@ def test_level_four_is_improved_by_neighbourhoods_then_bounded_by_cp_sat() -> No
     assert_plan_valid(prep, found)
 
 
-def test_a_step_that_keeps_totals_only_moves_hours_between_projects() -> None:
-    # e0 idles 10 of its 40 hours and project a could take them: a freed e0 fills up unless its total is kept.
-    # (e1's skill level tells the two apart, so no symmetry breaking orders their totals.)
+def test_with_full_capacity_a_step_only_moves_hours_between_projects() -> None:
+    # Project a needs no hours (min 0): a freed e0 could drop all 40 of them, unless every engineer works their
+    # whole capacity. (e1's skill level tells the two apart, so no symmetry breaking orders their totals.)
     prep = prepare(
         request(
             [eng("e0", 40), eng("e1", 40, skills={"ml": 4})],
             [proj("a", 1, role(40, min_hours=0)), proj("b", 1, role(40))],
         )
     )
-    plan = Plan(hours={(0, 0, 0): 30, (1, 1, 0): 40}, funded={0, 1})
+    plan = Plan(hours={(0, 0, 0): 40, (1, 1, 0): 40}, funded={0, 1})
     model, v = build_model(prep)
-    sub = _Fixed(model, v, prep, plan)
-    for totals, most in ((plan, 30), (None, 40)):  # kept, then free again once fixed back
-        sub.free([0, 1], totals=totals)
-        sub.model.maximize(sum(v.h[0, j, 0] for j in (0, 1)))
+    for full_capacity, least in ((False, 0), (True, 40)):
+        sub = _Fixed(model, v, prep, plan, full_capacity=full_capacity)
+        sub.free([0, 1])
+        sub.model.minimize(sum(v.h[0, j, 0] for j in (0, 1)))
         solver = cp_model.CpSolver()
         assert solver.solve(sub.model) == cp_model.OPTIMAL
         found = sub.plan_from(solver, plan)
-        assert sum(h for (i, _, _), h in found.hours.items() if i == 0) == most
-        sub.fix(plan)
+        assert sum(h for (i, _, _), h in found.hours.items() if i == 0) == least
 
 
 @pytest.mark.parametrize(("demand", "full"), [(100, True), (60, False)])

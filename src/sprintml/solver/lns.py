@@ -73,8 +73,8 @@ def improve(
 ) -> tuple[Plan, float]:
     """The best plan found from `plan` on level `name`, and the deterministic time spent; `model` carries that
     level's objective and the levels held above it. The search ends early once the plan meets `bound`. With
-    `keep_totals` (every plan holding the levels above works every engineer's whole capacity), level 5's steps keep
-    each freed engineer's total hours: they only move hours between projects, as the walks do, and a step solves
+    `keep_totals` (every plan holding the levels above works every engineer's whole capacity), level 5's steps are
+    told so: they only move hours between projects, as the walks do, and a step solves
     faster (seed 16 of the 200-engineer benchmark: 116 steps in 7.1 s against 86 in 7.9 s, within the same
     budget). On that benchmark, seeds 7-38, level 5 came to 7,317 pairs against 7,334, with 11 seeds within 5% of
     their bounds against 7 (seed 7: 225 against 226)."""
@@ -88,7 +88,7 @@ def improve(
     if plateau:
         plan = cancel_cycles(prep, plan, seed)
     best = level_value(prep, name, plan)
-    sub = _Fixed(model, v, prep, plan)
+    sub = _Fixed(model, v, prep, plan, full_capacity=plateau and keep_totals)
     # The model holds churn at level 4's value, at least the plan's: the walks keep to the plan's (no more is known).
     churn_limit = level_value(prep, "churn_hours", plan)
     pivoted = 0.0  # units spent on pivot walks
@@ -102,7 +102,7 @@ def improve(
             pivoted += attempts / PIVOT_ATTEMPTS_PER_UNIT
             continue
         freed = _neighbourhood(rng, prep, name, plan, projects)
-        sub.free(freed, totals=plan if plateau and keep_totals else None)
+        sub.free(freed)
         if plateau:
             _tie_broken_pairs(sub.model, v, prep, freed, rng)
         solver = cp_model.CpSolver()
@@ -140,16 +140,23 @@ class _Fixed:
     fixed variable needs no hint).
     """
 
-    def __init__(self, model: cp_model.CpModel, v: Variables, prep: Prepared, plan: Plan) -> None:
+    def __init__(
+        self, model: cp_model.CpModel, v: Variables, prep: Prepared, plan: Plan, *, full_capacity: bool = False
+    ) -> None:
+        """With `full_capacity` (proven of every plan the model allows), the copy says that every engineer works
+        their whole capacity, so a step only moves hours between projects."""
         self.model = model.clone()
         self.model.clear_hints()  # type: ignore[no-untyped-call]
         self.prep = prep
         self.v = v
+        if full_capacity:
+            for i, projects in enumerate(prep.engineer_projects):
+                if projects:
+                    hours = [v.h[i, j, r] for j in projects for r in prep.pair_roles[i, j]]
+                    self.model.add(cp_model.LinearExpr.sum(hours) == prep.request.engineers[i].capacity_hours)
         proto = self.model.proto
         # Per engineer, the indices of their hour, pair and churn variables with each one's original domain.
         self.by_engineer: dict[int, list[int]] = {}
-        # Per engineer, their total hours as a variable, made at the first step that keeps totals (free).
-        self.totals: dict[int, cp_model.IntVar] = {}
         self.variable: dict[int, cp_model.IntVar] = {}
         self.domains: dict[int, tuple[int, int]] = {}
         for keys, table in ((list(v.h), v.h), (list(v.x), v.x), (list(v.churn), v.churn)):
@@ -194,14 +201,10 @@ class _Fixed:
             if index in self.domains:
                 domain = variables[index].domain
                 domain[0] = domain[1] = value
-        for i in engineers if self.totals else ():
-            domain = variables[self.totals[i].index].domain
-            domain[0], domain[1] = 0, self.prep.request.engineers[i].capacity_hours
         self.freed = []
 
-    def free(self, engineers: list[int], totals: Plan | None = None) -> None:
-        """Give `engineers` their original domains back, hinted at their current (fixed) values; with `totals`,
-        each keeps their total hours in that plan."""
+    def free(self, engineers: list[int]) -> None:
+        """Give `engineers` their original domains back, hinted at their current (fixed) values."""
         variables = self.model.proto.variables
         self.model.clear_hints()  # type: ignore[no-untyped-call]
         for i in engineers:
@@ -209,26 +212,7 @@ class _Fixed:
                 domain = variables[index].domain
                 self.model.add_hint(self.variable[index], domain[0])
                 domain[0], domain[1] = self.domains[index]
-        if totals is not None:
-            worked: dict[int, int] = {}
-            for (i, _, _), h in totals.hours.items():
-                worked[i] = worked.get(i, 0) + h
-            for i in engineers:
-                domain = variables[self._total(i).index].domain
-                domain[0] = domain[1] = worked.get(i, 0)
         self.freed = engineers
-
-    def _total(self, i: int) -> cp_model.IntVar:
-        """Engineer `i`'s total hours, a variable their hours must sum to; made for everyone on first use, so that
-        steps that leave totals free solve the model as it was."""
-        if not self.totals:
-            prep, v = self.prep, self.v
-            for e in sorted(self.by_engineer):
-                hours = [v.h[e, j, r] for j in prep.engineer_projects[e] for r in prep.pair_roles[e, j]]
-                total = self.model.new_int_var(0, prep.request.engineers[e].capacity_hours, f"total[{e}]")
-                self.model.add(cp_model.LinearExpr.sum(hours) == total)
-                self.totals[e] = total
-        return self.totals[i]
 
     def plan_from(self, solver: cp_model.CpSolver, plan: Plan) -> Plan:
         """`plan` with the freed engineers' hours as the solver left them (nothing else could move)."""
