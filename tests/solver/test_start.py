@@ -242,4 +242,6 @@ def test_full_capacity_is_claimed_only_where_levels_1_to_3_force_it(demand: int,
     prep = prepare(request([eng("e0", 40), eng("e1", 40)], [proj("a", 1, role(demand, min_hours=0))]))
     worked = min(demand, 80)
     plan = Plan(hours={(0, 0, 0): 40, (1, 0, 0): worked - 40}, funded={0})
-    assert _full_capacity(prep, plan, time.perf_counter() + 5, SolverParams()) is full
+    held = plan_objective(prep, plan)
+    best = {name: held.value(name) for name in LEVELS[:3]}
+    assert _full_capacity(prep, best, time.perf_counter() + 5, SolverParams()) is full

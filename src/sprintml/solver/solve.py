@@ -192,10 +192,11 @@ def solve(request: AllocationRequest, params: SolverParams | None = None) -> All
         units = units_left if last else units_left * LEVEL_SHARES[n]
         t0 = time.perf_counter()
         if name == LP_LEVELS[0] and plan is not None:
-            funding = _fix_forced_funding(model, v, prep, plan, t0 + FORCED_FUNDING_SHARE * budget, params)
+            settled = _held(prep, plan, RELAXED_LEVELS)
+            funding = _fix_forced_funding(model, v, prep, settled, t0 + FORCED_FUNDING_SHARE * budget, params)
             # Only the neighbourhoods use it (small models have none, and their 5 s are tight).
             if _neighbourhood_share(PLATEAU_LEVEL, params) > 0:
-                full_capacity = _full_capacity(prep, plan, t0 + FORCED_FUNDING_SHARE * budget, params)
+                full_capacity = _full_capacity(prep, settled, t0 + FORCED_FUNDING_SHARE * budget, params)
         relaxed = _relaxed_bound(prep, name, plan, levels, start, budget, params, funding)
         if plan is not None and relaxed is not None and level_value(prep, name, plan) == relaxed:
             # The plan meets a proven bound: nothing for CP-SAT to do on this level.
@@ -250,8 +251,7 @@ def _solve_without_model(
             relaxed = _relaxed_bound(prep, name, plan, levels, start, budget, params)
         else:
             if least is None:
-                held = {above: level_value(prep, above, plan) for above in RELAXED_LEVELS}
-                least = least_hours(prep, held, budget, params.random_seed)
+                least = least_hours(prep, _held(prep, plan, RELAXED_LEVELS), budget, params.random_seed)
             relaxed = None if least is None else _counting_bound(prep, name, least)
         bound = _bound(prep, name, math.nan if relaxed is None else relaxed, value)
         status: LevelStatus = "OPTIMAL" if bound == value else "FEASIBLE"
@@ -295,7 +295,7 @@ def _relaxed_bound(
     """A relaxation's bound on level `name` with the levels above held at the plan's values; None if none."""
     if plan is None:
         return None
-    held = {above: level_value(prep, above, plan) for above in LEVELS[: len(levels)]}
+    held = _held(prep, plan, LEVELS[: len(levels)])
     if name in LP_LEVELS:
         # Without the model (too many triples) there is no time for its relaxation either.
         return _linear_bound(prep, name, held, plan, budget, funding) if budget > 0 else None
@@ -322,22 +322,25 @@ def _linear_bound(
     return bound if components is None else max(components, bound or 0)
 
 
+def _held(prep: Prepared, plan: Plan, names: tuple[str, ...]) -> dict[str, int]:
+    """The plan's values of the levels `names`: what the next level holds them at."""
+    return {name: level_value(prep, name, plan) for name in names}
+
+
 def _fix_forced_funding(
-    model: cp_model.CpModel, v: Variables, prep: Prepared, plan: Plan, deadline: float, params: SolverParams
+    model: cp_model.CpModel, v: Variables, prep: Prepared, held: dict[str, int], deadline: float, params: SolverParams
 ) -> dict[int, bool]:
     """With levels 1-3 held, the projects whose funding the relaxation proves forced (relaxation.py), fixed in the
     model too: its linear relaxation, like lp_bound's, could otherwise split funding between projects."""
-    held = {name: level_value(prep, name, plan) for name in RELAXED_LEVELS}
     funding = forced_funding(prep, held, deadline, params.random_seed)
     for j, funded in sorted(funding.items()):
         model.add(v.funded[j] == int(funded))
     return funding
 
 
-def _full_capacity(prep: Prepared, plan: Plan, deadline: float, params: SolverParams) -> bool:
-    """Whether the relaxation proves that every plan holding the plan's levels 1-3 works every eligible engineer's
+def _full_capacity(prep: Prepared, held: dict[str, int], deadline: float, params: SolverParams) -> bool:
+    """Whether the relaxation proves that every plan holding levels 1-3 at `held` works every eligible engineer's
     whole capacity: then the least hours such a plan works (relaxation.least_hours) are all there are."""
-    held = {name: level_value(prep, name, plan) for name in RELAXED_LEVELS}
     budget = max(MIN_LEVEL_SECONDS, deadline - time.perf_counter())
     least = least_hours(prep, held, budget, params.random_seed)
     everyone = sum(prep.request.engineers[i].capacity_hours for i in prep.eligible_engineers)
