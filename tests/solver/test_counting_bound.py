@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from test_properties import instances
+from test_properties import instance_request, instances
 
 from conftest import eng, proj, request, role
 from sprintml.solver import AllocationInputError, SolverParams, solve
@@ -57,9 +57,7 @@ def test_without_the_full_model_counting_proves_churn_and_pairs() -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_counting_bounds_never_pass_the_optimum(body: dict[str, Any]) -> None:
-    req = request(
-        body["engineers"], body["projects"], body["pools"], min_chunk_hours=body["min_chunk_hours"], time_limit_s=2
-    )
+    req = instance_request(body)
     try:
         exact = solve(req, SolverParams())
     except AllocationInputError:

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import request
-from sprintml.solver import AllocationInputError, SolverParams, greedy_plan, solve, validate
+from sprintml.solver import AllocationInputError, AllocationRequest, SolverParams, greedy_plan, solve, validate
 from sprintml.solver.lp_bound import lp_bound
 from sprintml.solver.objective import plan_objective
 from sprintml.solver.prepared import prepare
@@ -72,12 +72,17 @@ def instances(draw: st.DrawFn) -> dict[str, Any]:
     return {"engineers": engineers, "projects": projects, "pools": pools, "min_chunk_hours": draw(st.integers(0, 6))}
 
 
+def instance_request(body: dict[str, Any]) -> AllocationRequest:
+    """The request of an `instances()` draw, with a 2 s limit."""
+    return request(
+        body["engineers"], body["projects"], body["pools"], min_chunk_hours=body["min_chunk_hours"], time_limit_s=2
+    )
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_every_plan_validates_and_is_no_worse_than_greedy(body: dict[str, Any]) -> None:
-    req = request(
-        body["engineers"], body["projects"], body["pools"], min_chunk_hours=body["min_chunk_hours"], time_limit_s=2
-    )
+    req = instance_request(body)
     try:
         result = solve(req, SolverParams())
     except AllocationInputError:
@@ -106,9 +111,7 @@ def test_generated_benchmark_instance_validates(seed: int) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_without_the_full_model_every_plan_validates_within_its_bounds(body: dict[str, Any]) -> None:
-    req = request(
-        body["engineers"], body["projects"], body["pools"], min_chunk_hours=body["min_chunk_hours"], time_limit_s=2
-    )
+    req = instance_request(body)
     try:
         result = solve(req, SolverParams(max_model_pairs=0))
     except AllocationInputError:
@@ -133,9 +136,7 @@ def test_without_the_full_model_every_plan_validates_within_its_bounds(body: dic
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_every_bound_lies_on_its_levels_side_and_the_lp_never_passes_a_proven_optimum(body: dict[str, Any]) -> None:
-    req = request(
-        body["engineers"], body["projects"], body["pools"], min_chunk_hours=body["min_chunk_hours"], time_limit_s=2
-    )
+    req = instance_request(body)
     try:
         result = solve(req, SolverParams())
     except AllocationInputError:

@@ -74,9 +74,9 @@ def improve(
     """The best plan found from `plan` on level `name`, and the deterministic time spent; `model` carries that
     level's objective and the levels held above it. The search ends early once the plan meets `bound`. With
     `keep_totals` (every plan holding the levels above works every engineer's whole capacity), level 5's steps are
-    told so: they only move hours between projects, as the walks do, and a step solves
-    faster (seed 16 of the 200-engineer benchmark: 116 steps in 7.1 s against 86 in 7.9 s, within the same
-    budget). On that benchmark, seeds 7-38, level 5 came to 7,317 pairs against 7,334, with 11 seeds within 5% of
+    told so: they only move hours between projects, as the walks do, and a step solves faster (seed 16 of the
+    200-engineer benchmark: 116 steps in 7.7 s against 86 in 7.9 s within the same budget, 66 against 92 ms a
+    step). On that benchmark, seeds 7-38, level 5 came to 7,317 pairs against 7,334, with 11 seeds within 5% of
     their bounds against 7 (seed 7: 225 against 226)."""
     rng = random.Random(seed)
     spent = 0.0
